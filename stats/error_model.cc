@@ -1,0 +1,92 @@
+#include "stats/error_model.h"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+
+namespace agnapprox {
+namespace {
+
+using RowMajorMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+Eigen::Map<const RowMajorMatrix> AsMatrix(const ErrorMap& map) {
+  return Eigen::Map<const RowMajorMatrix>(map.values.data(), kNumOperands,
+                                          kNumOperands);
+}
+
+Eigen::VectorXd Probabilities(const OperandHistogram& h) {
+  Eigen::VectorXd p(kNumOperands);
+  for (int i = 0; i < kNumOperands; ++i) p[i] = h.Probability(i);
+  return p;
+}
+
+// Rows per block of H: 1024 x 256 doubles = 2 MiB, the size of L2.
+constexpr int64_t kRowBlock = 1024;
+
+}  // namespace
+
+ErrorMoments PredictSingle(const ErrorMap& map, const OperandHistogram& a,
+                           const OperandHistogram& b) {
+  const Eigen::VectorXd pa = Probabilities(a);
+  const Eigen::VectorXd pb = Probabilities(b);
+  const auto e = AsMatrix(map);
+  const double mean = pa.dot(e * pb);
+  const double second = pa.dot(e.cwiseProduct(e) * pb);
+  return {mean, std::sqrt(std::max(0.0, second - mean * mean))};
+}
+
+std::vector<ErrorMoments> PredictPopulation(
+    absl::Span<const ErrorMap* const> maps, const OperandHistogram& weights,
+    absl::Span<const int16_t> features, int64_t fan_in,
+    absl::Span<const int64_t> rows) {
+  const int64_t num_maps = static_cast<int64_t>(maps.size());
+  const int64_t num_rows = static_cast<int64_t>(rows.size());
+  const OperandRange range = weights.range;
+
+  // U = [E_1 p_w, (E_1∘E_1) p_w, E_2 p_w, ...]: 256 x 2M.
+  const Eigen::VectorXd pw = Probabilities(weights);
+  Eigen::MatrixXd u(kNumOperands, 2 * num_maps);
+  for (int64_t j = 0; j < num_maps; ++j) {
+    const auto e = AsMatrix(*maps[j]);
+    u.col(2 * j) = e * pw;
+    u.col(2 * j + 1) = e.cwiseProduct(e) * pw;
+  }
+
+  // m_i for every map and row (two passes over them keep var_i(m_i) exact to
+  // rounding even when the mean dominates), and the running sum of v_i.
+  Eigen::MatrixXd m(num_rows, num_maps);
+  std::vector<double> sum_v(num_maps, 0.0);
+  const double inv_n = 1.0 / static_cast<double>(fan_in);
+  RowMajorMatrix h(std::min(kRowBlock, num_rows), kNumOperands);
+  for (int64_t start = 0; start < num_rows; start += kRowBlock) {
+    const int64_t count = std::min(kRowBlock, num_rows - start);
+    h.setZero();
+    for (int64_t r = 0; r < count; ++r) {
+      const int16_t* x = features.data() + rows[start + r] * fan_in;
+      double* hr = h.data() + r * kNumOperands;
+      for (int64_t k = 0; k < fan_in; ++k) hr[OperandIndex(x[k], range)] += inv_n;
+    }
+    const Eigen::MatrixXd moments = h.topRows(count) * u;
+    for (int64_t j = 0; j < num_maps; ++j) {
+      for (int64_t r = 0; r < count; ++r) {
+        const double mi = moments(r, 2 * j);
+        m(start + r, j) = mi;
+        sum_v[j] += moments(r, 2 * j + 1) - mi * mi;
+      }
+    }
+  }
+
+  const double n = static_cast<double>(fan_in);
+  std::vector<ErrorMoments> out(num_maps);
+  for (int64_t j = 0; j < num_maps; ++j) {
+    const double mean_m = m.col(j).mean();
+    const double var_m = (m.col(j).array() - mean_m).square().mean();
+    const double mean_v = sum_v[j] / num_rows;
+    out[j].mean = n * mean_m;
+    out[j].std = std::sqrt(std::max(0.0, n * n * var_m + n * mean_v));
+  }
+  return out;
+}
+
+}  // namespace agnapprox
