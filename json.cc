@@ -1,0 +1,112 @@
+#include "json.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace agnapprox {
+namespace {
+
+void AppendString(const std::string& s, std::string* out) {
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\t': *out += "\\t"; break;
+      case '\r': *out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          *out += buf;
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+Json& Json::Set(const std::string& key, Json value) {
+  for (auto& member : members_) {
+    if (member.first == key) {
+      member.second = std::move(value);
+      return *this;
+    }
+  }
+  members_.emplace_back(key, std::move(value));
+  return *this;
+}
+
+Json& Json::Push(Json value) {
+  items_.push_back(std::move(value));
+  return *this;
+}
+
+std::string Json::Dump() const {
+  std::string out;
+  DumpTo(&out, 0);
+  out.push_back('\n');
+  return out;
+}
+
+void Json::DumpTo(std::string* out, int indent) const {
+  const std::string pad(indent + 2, ' ');
+  switch (kind_) {
+    case Kind::kNull:
+      *out += "null";
+      return;
+    case Kind::kBool:
+      *out += bool_ ? "true" : "false";
+      return;
+    case Kind::kInteger:
+      *out += std::to_string(integer_);
+      return;
+    case Kind::kNumber: {
+      if (!std::isfinite(number_)) {
+        *out += "null";
+        return;
+      }
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", number_);
+      *out += buf;
+      return;
+    }
+    case Kind::kString:
+      AppendString(string_, out);
+      return;
+    case Kind::kArray:
+      if (items_.empty()) {
+        *out += "[]";
+        return;
+      }
+      *out += "[\n";
+      for (size_t i = 0; i < items_.size(); ++i) {
+        *out += pad;
+        items_[i].DumpTo(out, indent + 2);
+        *out += i + 1 < items_.size() ? ",\n" : "\n";
+      }
+      *out += std::string(indent, ' ') + "]";
+      return;
+    case Kind::kObject:
+      if (members_.empty()) {
+        *out += "{}";
+        return;
+      }
+      *out += "{\n";
+      for (size_t i = 0; i < members_.size(); ++i) {
+        *out += pad;
+        AppendString(members_[i].first, out);
+        *out += ": ";
+        members_[i].second.DumpTo(out, indent + 2);
+        *out += i + 1 < members_.size() ? ",\n" : "\n";
+      }
+      *out += std::string(indent, ' ') + "}";
+      return;
+  }
+}
+
+}  // namespace agnapprox
