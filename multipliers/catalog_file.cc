@@ -6,29 +6,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "multipliers/catalog.pb.h"
+#include "multipliers/text_format.h"
 #include "stats/file_io.h"
 #include "stats/npy.h"
 
 namespace agnapprox {
 namespace {
-
-// Keeps the first syntax error, with its position, for a one-line message.
-class FirstError : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (message_.empty()) {
-      message_ = absl::StrCat("line ", line + 1, ":", column + 1, ": ", message);
-    }
-  }
-  const std::string& message() const { return message_; }
-
- private:
-  std::string message_;
-};
 
 absl::StatusOr<std::vector<int32_t>> ReadTable(const proto::Lut& lut,
                                                const std::string& base_dir) {
@@ -157,13 +142,7 @@ absl::Status ValidateMultiplier(const Multiplier& m) {
 absl::StatusOr<Catalog> ParseCatalog(const std::string& text,
                                      const std::string& path) {
   proto::Catalog pc;
-  google::protobuf::TextFormat::Parser parser;
-  FirstError errors;
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &pc)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": syntax error at ", errors.message()));
-  }
+  if (absl::Status s = ParseTextFormat(text, path, &pc); !s.ok()) return s;
   Catalog catalog;
   catalog.source = path;
   const std::string base_dir = DirName(path);

@@ -1,0 +1,174 @@
+#include "matching/layer_trace.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/text_format.h"
+#include "matching/trace.pb.h"
+#include "multipliers/text_format.h"
+#include "stats/file_io.h"
+#include "stats/operands.h"
+
+namespace agnapprox {
+namespace {
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  return absl::StrCat("(", absl::StrJoin(shape, ", "), ")");
+}
+
+absl::Status Invalid(const std::string& file, const std::string& what) {
+  return absl::InvalidArgumentError(absl::StrCat(file, ": ", what));
+}
+
+// Integers only; then the narrowest range that holds every operand.
+absl::StatusOr<OperandRange> RangeOf(const NpyArray& a, const std::string& name) {
+  double lo = 0, hi = 0;
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    const double v = a.values[i];
+    if (!std::isfinite(v) || v != std::floor(v)) {
+      return Invalid(name, absl::StrCat("element ", i, " is ", v,
+                                        ", not an integer operand"));
+    }
+    if (i == 0 || v < lo) lo = v;
+    if (i == 0 || v > hi) hi = v;
+  }
+  if (lo >= -128 && hi <= 127) return OperandRange::kSigned;
+  if (lo >= 0 && hi <= 255) return OperandRange::kUnsigned;
+  return Invalid(name, absl::StrCat("operands span ", lo, "..", hi,
+                                    ", outside both -128..127 and 0..255"));
+}
+
+}  // namespace
+
+absl::StatusOr<LayerTrace> MakeLayerTrace(
+    const std::string& name, double max_noise, int64_t opcount,
+    const NpyArray& features, const std::string& features_name,
+    const NpyArray& weights, const std::string& weights_name) {
+  if (!std::isfinite(max_noise)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer ", name, ": max_noise is ", max_noise));
+  }
+  if (opcount <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layer ", name, ": opcount is ", opcount, ", expected a positive count"));
+  }
+  if (features.shape.size() < 2 || features.size() == 0) {
+    return Invalid(features_name, absl::StrCat("features have shape ",
+                                               ShapeText(features.shape),
+                                               ", expected non-empty [..., fan_in]"));
+  }
+  if ((weights.shape.size() != 2 && weights.shape.size() != 4) ||
+      weights.size() == 0) {
+    return Invalid(weights_name,
+                   absl::StrCat("weights have shape ", ShapeText(weights.shape),
+                                ", expected non-empty [out, fan_in] or "
+                                "[out, in, kh, kw]"));
+  }
+  const int64_t fan_in = features.shape.back();
+  const int64_t weight_fan_in = weights.size() / weights.shape[0];
+  if (fan_in != weight_fan_in) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layer ", name, ": fan-in mismatch: features ", features_name, " ",
+        ShapeText(features.shape), " have fan-in ", fan_in, " but weights ",
+        weights_name, " ", ShapeText(weights.shape), " have ", weight_fan_in));
+  }
+  absl::StatusOr<OperandRange> feature_range = RangeOf(features, features_name);
+  if (!feature_range.ok()) return feature_range.status();
+  absl::StatusOr<OperandRange> weight_range = RangeOf(weights, weights_name);
+  if (!weight_range.ok()) return weight_range.status();
+
+  LayerTrace t;
+  t.name = name;
+  t.max_noise = max_noise;
+  t.opcount = opcount;
+  t.fan_in = fan_in;
+  // Both operands share one table, so one range: signed unless either needs
+  // 128..255, which only an unsigned table (with no negatives) can serve.
+  t.range = (*feature_range == OperandRange::kUnsigned ||
+             *weight_range == OperandRange::kUnsigned)
+                ? OperandRange::kUnsigned
+                : OperandRange::kSigned;
+  absl::StatusOr<std::vector<int16_t>> f = ToOperands(features.values, t.range);
+  if (!f.ok()) return Invalid(features_name, std::string(f.status().message()));
+  absl::StatusOr<std::vector<int16_t>> w = ToOperands(weights.values, t.range);
+  if (!w.ok()) {
+    return Invalid(weights_name,
+                   absl::StrCat(w.status().message(),
+                                " (the activations need the unsigned range)"));
+  }
+  t.features = std::move(*f);
+  t.weights = std::move(*w);
+  return t;
+}
+
+absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  proto::LayerTraces file;
+  if (absl::Status s = ParseTextFormat(*text, path, &file); !s.ok()) return s;
+  if (file.layer_size() == 0) return Invalid(path, "no layers");
+  const std::string dir = DirName(path);
+  std::vector<LayerTrace> traces;
+  std::set<std::string> names;
+  for (int i = 0; i < file.layer_size(); ++i) {
+    const proto::LayerTraceEntry& e = file.layer(i);
+    if (e.name().empty()) {
+      return Invalid(path, absl::StrCat("layer #", i + 1, " has no name"));
+    }
+    const std::string where = absl::StrCat("layer ", e.name(), ": ");
+    if (!names.insert(e.name()).second) {
+      return Invalid(path, absl::StrCat("duplicate layer name ", e.name()));
+    }
+    for (const auto& [present, field] :
+         {std::pair{e.has_max_noise(), "max_noise"}, {e.has_opcount(), "opcount"},
+          {e.has_features_npy(), "features_npy"}, {e.has_weights_npy(), "weights_npy"}}) {
+      if (!present) return Invalid(path, absl::StrCat(where, "missing field ", field));
+    }
+    const std::string features_path = ResolvePath(dir, e.features_npy());
+    const std::string weights_path = ResolvePath(dir, e.weights_npy());
+    absl::StatusOr<NpyArray> features = ReadNpy(features_path);
+    if (!features.ok()) return Invalid(path, where + std::string(features.status().message()));
+    absl::StatusOr<NpyArray> weights = ReadNpy(weights_path);
+    if (!weights.ok()) return Invalid(path, where + std::string(weights.status().message()));
+    absl::StatusOr<LayerTrace> trace =
+        MakeLayerTrace(e.name(), e.max_noise(), e.opcount(), *features,
+                       features_path, *weights, weights_path);
+    if (!trace.ok()) return Invalid(path, std::string(trace.status().message()));
+    traces.push_back(std::move(*trace));
+  }
+  return traces;
+}
+
+absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
+                              const std::string& path) {
+  proto::LayerTraces file;
+  const std::string dir = DirName(path);
+  for (const LayerTrace& t : traces) {
+    proto::LayerTraceEntry* e = file.add_layer();
+    e->set_name(t.name);
+    e->set_max_noise(t.max_noise);
+    e->set_opcount(t.opcount);
+    e->set_features_npy(t.name + ".features.npy");
+    e->set_weights_npy(t.name + ".weights.npy");
+    const std::vector<double> f(t.features.begin(), t.features.end());
+    const std::vector<double> w(t.weights.begin(), t.weights.end());
+    if (absl::Status s = WriteNpy(ResolvePath(dir, e->features_npy()), NpyType::kInt16,
+                                  {t.num_rows(), t.fan_in}, f);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = WriteNpy(ResolvePath(dir, e->weights_npy()), NpyType::kInt16,
+                                  {static_cast<int64_t>(t.weights.size()) / t.fan_in, t.fan_in}, w);
+        !s.ok()) {
+      return s;
+    }
+  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(file, &text);
+  return WriteFileAtomically(path, text);
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,55 @@
+// A layer's integer operands as seen on sample data: what matching needs to
+// predict each multiplier's error at the layer output.
+//
+//   absl::StatusOr<std::vector<LayerTrace>> t = LoadLayerTraces("traces.txtpb");
+//   // t->at(0).features: rows of fan_in activation operands (im2col rows)
+#ifndef AGNAPPROX_MATCHING_LAYER_TRACE_H_
+#define AGNAPPROX_MATCHING_LAYER_TRACE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "stats/npy.h"
+#include "stats/operand_range.h"
+
+namespace agnapprox {
+
+struct LayerTrace {
+  std::string name;
+  double max_noise = 0;  // learned sigma_l (sign ignored by matching)
+  int64_t opcount = 0;   // multiplications per inference, > 0
+  int64_t fan_in = 0;
+  // Row-major [num_rows, fan_in] activation operands.
+  std::vector<int16_t> features;
+  // Row-major [out, fan_in] weight operands.
+  std::vector<int16_t> weights;
+  // Signed when every operand fits -128..127, else unsigned (0..255).
+  OperandRange range = OperandRange::kSigned;
+
+  int64_t num_rows() const {
+    return static_cast<int64_t>(features.size()) / fan_in;
+  }
+};
+
+// Builds a trace from operand arrays, checking shapes (features [..., n],
+// weights [out, n] or [out, in, kh, kw] with in*kh*kw = n), integrality and
+// ranges. Errors name `features_name`/`weights_name` and the problem.
+absl::StatusOr<LayerTrace> MakeLayerTrace(
+    const std::string& name, double max_noise, int64_t opcount,
+    const NpyArray& features, const std::string& features_name,
+    const NpyArray& weights, const std::string& weights_name);
+
+// Reads a trace file and its `.npy` operands (paths relative to the file).
+// Errors name the file and the layer.
+absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path);
+
+// Writes traces as a trace file at `path` with `<layer>.features.npy` and
+// `<layer>.weights.npy` (int16) beside it.
+absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
+                              const std::string& path);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_MATCHING_LAYER_TRACE_H_

@@ -1,0 +1,117 @@
+#include "matching/layer_trace.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "gtest/gtest.h"
+#include "stats/file_io.h"
+
+namespace agnapprox {
+namespace {
+
+NpyArray Array(std::vector<int64_t> shape, std::vector<double> values) {
+  NpyArray a;
+  a.type = NpyType::kFloat32;
+  a.shape = std::move(shape);
+  a.values = std::move(values);
+  return a;
+}
+
+std::string Dir() { return std::getenv("TEST_TMPDIR"); }
+
+TEST(MakeLayerTrace, FlattensPyTorchConvWeights) {
+  // 2 output channels, 1 input channel, 2x2 kernel: fan-in 4.
+  absl::StatusOr<LayerTrace> t = MakeLayerTrace(
+      "conv", -0.2, 100, Array({3, 4}, std::vector<double>(12, 1.0)), "f.npy",
+      Array({2, 1, 2, 2}, {1, -2, 3, -4, 5, -6, 7, -8}), "w.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->fan_in, 4);
+  EXPECT_EQ(t->num_rows(), 3);
+  EXPECT_EQ(t->range, OperandRange::kSigned);
+  EXPECT_EQ(t->weights[3], -4);
+  EXPECT_EQ(t->max_noise, -0.2);
+}
+
+TEST(MakeLayerTrace, FeaturesMayHaveLeadingBatchDimensions) {
+  absl::StatusOr<LayerTrace> t = MakeLayerTrace(
+      "l", 0.1, 1, Array({2, 3, 2}, std::vector<double>(12, 5.0)), "f.npy",
+      Array({4, 2}, std::vector<double>(8, 1.0)), "w.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->num_rows(), 6);
+}
+
+TEST(MakeLayerTrace, UnsignedActivationsSelectTheUnsignedRange) {
+  absl::StatusOr<LayerTrace> t = MakeLayerTrace(
+      "l", 0.1, 1, Array({1, 2}, {200, 3}), "f.npy", Array({1, 2}, {1, 2}), "w.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->range, OperandRange::kUnsigned);
+  absl::StatusOr<LayerTrace> bad = MakeLayerTrace(
+      "l", 0.1, 1, Array({1, 2}, {200, 3}), "f.npy", Array({1, 2}, {-1, 2}), "w.npy");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("w.npy"), std::string::npos);
+}
+
+void ExpectRefused(absl::StatusOr<LayerTrace> t, const std::string& fragment) {
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find(fragment), std::string::npos) << t.status();
+}
+
+TEST(MakeLayerTrace, RefusesBadOperandsAndShapes) {
+  const NpyArray w = Array({2, 3}, std::vector<double>(6, 1.0));
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 3}, {1, 0.5, 2}), "f.npy", w, "w.npy"),
+                "f.npy: element 1 is 0.5, not an integer");
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1,
+                               Array({1, 3}, {1, std::numeric_limits<double>::quiet_NaN(), 2}),
+                               "f.npy", w, "w.npy"),
+                "not an integer");
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 3}, {1, 300, 2}), "f.npy", w, "w.npy"),
+                "f.npy: operands span 1..300");
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 4}, {1, 1, 1, 1}), "f.npy", w, "w.npy"),
+                "layer l: fan-in mismatch");
+  ExpectRefused(MakeLayerTrace("l", 0.1, -5, Array({1, 3}, {1, 1, 1}), "f.npy", w, "w.npy"),
+                "opcount is -5");
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({3}, {1, 1, 1}), "f.npy", w, "w.npy"),
+                "f.npy: features have shape (3)");
+  ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 3}, {1, 1, 1}), "f.npy",
+                               Array({6}, std::vector<double>(6, 1)), "w.npy"),
+                "w.npy: weights have shape (6)");
+}
+
+TEST(LayerTraces, WriteThenLoad) {
+  absl::StatusOr<LayerTrace> t = MakeLayerTrace(
+      "fc1", 0.3, 48, Array({4, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 127}), "f",
+      Array({4, 3}, {-128, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}), "w");
+  ASSERT_TRUE(t.ok());
+  ASSERT_TRUE(WriteLayerTraces({*t}, Dir() + "/traces.txtpb").ok());
+  absl::StatusOr<std::vector<LayerTrace>> back = LoadLayerTraces(Dir() + "/traces.txtpb");
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 1u);
+  EXPECT_EQ((*back)[0].name, "fc1");
+  EXPECT_EQ((*back)[0].features, t->features);
+  EXPECT_EQ((*back)[0].weights, t->weights);
+  EXPECT_EQ((*back)[0].opcount, 48);
+  EXPECT_DOUBLE_EQ((*back)[0].max_noise, 0.3);
+}
+
+void ExpectFileRefused(const std::string& text, const std::string& fragment) {
+  ASSERT_TRUE(WriteFileAtomically(Dir() + "/t.txtpb", text).ok());
+  absl::StatusOr<std::vector<LayerTrace>> r = LoadLayerTraces(Dir() + "/t.txtpb");
+  ASSERT_FALSE(r.ok()) << text;
+  const std::string m(r.status().message());
+  EXPECT_NE(m.find("t.txtpb"), std::string::npos) << m;
+  EXPECT_NE(m.find(fragment), std::string::npos) << m;
+}
+
+TEST(LayerTraces, RefusesBadFiles) {
+  ExpectFileRefused("layer { name: \"a\" max_noise: 0.1 opcount: 1 features_npy: "
+                    "\"nope.npy\" weights_npy: \"nope.npy\" }",
+                    "layer a: ");
+  ExpectFileRefused("layer { name: \"a\" opcount: 1 }", "missing field max_noise");
+  ExpectFileRefused("layer { name: \"a\" max_noise: zero }", "syntax error at line 1");
+  ExpectFileRefused("", "no layers");
+  ExpectFileRefused("layer { max_noise: 1 }", "has no name");
+}
+
+}  // namespace
+}  // namespace agnapprox

@@ -1,0 +1,103 @@
+// `bazel run //:match -- --catalog=PATH|builtin[:FILTER] --layers=PATH
+//  --output=OUT.json [--metric=power] [--num_samples=512] [--seed=0]
+//  [--emit_candidates] [--threads=0] [--max_distinct=0] [--bias_aware]`
+#include <cstdio>
+#include <iostream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "command_line.h"
+#include "matching/layer_trace.h"
+#include "matching/matching_json.h"
+#include "matching/select.h"
+#include "multipliers/open_catalog.h"
+#include "stats/file_io.h"
+
+ABSL_FLAG(std::string, catalog, "builtin",
+          "catalog file, 'builtin' or 'builtin:FILTER'");
+ABSL_FLAG(std::string, layers, "", "layer trace file (spec section 3)");
+ABSL_FLAG(std::string, output, "", "where to write the matching JSON");
+ABSL_FLAG(std::string, metric, "power", "cost metric: power, area, delay, pdp");
+ABSL_FLAG(int64_t, num_samples, 512,
+          "feature rows sampled per layer (with replacement); 0 = every row");
+ABSL_FLAG(uint64_t, seed, 0, "seed of the row sampling");
+ABSL_FLAG(bool, emit_candidates, false,
+          "add every multiplier's prediction to each layer");
+ABSL_FLAG(int32_t, threads, 0, "worker threads; 0 = one per core");
+ABSL_FLAG(int32_t, max_distinct, 0,
+          "use at most this many distinct multipliers; 0 = no limit");
+ABSL_FLAG(bool, bias_aware, false,
+          "compare sqrt(std^2 + mean^2) with the tolerance");
+
+namespace agnapprox {
+namespace {
+
+constexpr char kUsage[] =
+    "match --catalog=PATH|builtin[:FILTER] --layers=TRACES --output=OUT.json "
+    "[--metric=power] [--num_samples=512] [--seed=0] [--emit_candidates] "
+    "[--threads=0] [--max_distinct=0] [--bias_aware]";
+
+absl::Status Run() {
+  MatchingOptions options;
+  options.metric = absl::GetFlag(FLAGS_metric);
+  options.num_samples = absl::GetFlag(FLAGS_num_samples);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.emit_candidates = absl::GetFlag(FLAGS_emit_candidates);
+  options.threads = absl::GetFlag(FLAGS_threads);
+  options.max_distinct = absl::GetFlag(FLAGS_max_distinct);
+  options.bias_aware = absl::GetFlag(FLAGS_bias_aware);
+  if (options.metric != "power" && options.metric != "area" &&
+      options.metric != "delay" && options.metric != "pdp") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--metric: unknown metric '", options.metric,
+        "' (expected power, area, delay or pdp)"));
+  }
+  if (options.num_samples < 0) {
+    return absl::InvalidArgumentError("--num_samples: must be >= 0");
+  }
+  if (options.max_distinct < 0) {
+    return absl::InvalidArgumentError("--max_distinct: must be >= 0");
+  }
+  absl::StatusOr<Catalog> catalog =
+      OpenCatalog(absl::GetFlag(FLAGS_catalog), UserDirectory());
+  if (!catalog.ok()) return catalog.status();
+  absl::StatusOr<std::vector<LayerTrace>> traces =
+      LoadLayerTraces(UserPath(absl::GetFlag(FLAGS_layers)));
+  if (!traces.ok()) return traces.status();
+  absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, *catalog, options);
+  if (!info.ok()) return info.status();
+  const std::string output = UserPath(absl::GetFlag(FLAGS_output));
+  if (absl::Status s = WriteFileAtomically(
+          output, MatchingToJson(*info, options.emit_candidates).Dump());
+      !s.ok()) {
+    return s;
+  }
+  std::cout << absl::StrFormat("%-16s %-16s %10s %12s %12s %10s\n", "layer",
+                               "multiplier", options.metric, "pred. std",
+                               "max std", "opcount");
+  for (const LayerInfo& l : info->layers) {
+    std::cout << absl::StrFormat("%-16s %-16s %10.4g %12.4g %12.4g %10d\n",
+                                 l.name, l.multiplier_name,
+                                 l.multiplier_performance_metric,
+                                 l.predicted_std, l.max_std, l.opcount);
+  }
+  std::cout << absl::StrFormat(
+      "relative energy consumption %.4f (metric %s, max %.4g, %s); wrote %s\n",
+      info->relative_energy_consumption(), info->metric, info->metric_max,
+      info->method, output);
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace agnapprox
+
+int main(int argc, char** argv) {
+  using namespace agnapprox;
+  std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
+  if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
+  if (absl::GetFlag(FLAGS_layers).empty()) UsageError("--layers is required");
+  if (absl::GetFlag(FLAGS_output).empty()) UsageError("--output is required");
+  if (absl::Status s = Run(); !s.ok()) FailWith(s);
+  return 0;
+}

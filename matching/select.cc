@@ -1,0 +1,273 @@
+#include "matching/select.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "matching/max_distinct.h"
+#include "matching/parallel.h"
+#include "stats/error_model.h"
+#include "stats/output_stats.h"
+#include "stats/sampling.h"
+
+namespace agnapprox {
+namespace {
+
+// Multipliers per prediction task. Fixed, so that the blocks of every
+// matrix product, and so the bits of every result, do not depend on the
+// number of threads.
+constexpr size_t kMapsPerTask = 8;
+
+struct LayerJob {
+  const LayerTrace* trace;
+  double max_noise;
+};
+
+struct LayerResult {
+  double max_std = 0;
+  std::vector<Candidate> candidates;  // catalog order
+};
+
+double Tolerated(const Candidate& c, bool bias_aware) {
+  return bias_aware ? std::hypot(c.predicted_std, c.predicted_mean)
+                    : c.predicted_std;
+}
+
+// Orders candidates by the selection rule: metric, predicted std, name.
+bool Preferred(const Candidate& a, const Candidate& b) {
+  if (a.performance_metric != b.performance_metric) {
+    return a.performance_metric < b.performance_metric;
+  }
+  if (a.predicted_std != b.predicted_std) return a.predicted_std < b.predicted_std;
+  return a.name < b.name;
+}
+
+absl::StatusOr<std::vector<LayerResult>> PredictLayers(
+    const std::vector<LayerJob>& jobs, const Catalog& catalog,
+    const MatchingOptions& options) {
+  if (catalog.multipliers.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(catalog.source, ": the catalog has no multipliers"));
+  }
+  const size_t num_maps = catalog.multipliers.size();
+  std::vector<double> metrics(num_maps);
+  for (size_t j = 0; j < num_maps; ++j) {
+    absl::StatusOr<double> m = MetricOf(catalog.multipliers[j], options.metric);
+    if (!m.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(catalog.source, ": ", m.status().message()));
+    }
+    metrics[j] = *m;
+  }
+
+  // Error maps for each operand range the layers use.
+  std::map<OperandRange, std::vector<ErrorMap>> maps;
+  for (const LayerJob& job : jobs) {
+    if (maps.count(job.trace->range)) continue;
+    std::vector<ErrorMap>& list = maps[job.trace->range];
+    list.resize(num_maps);
+    std::vector<absl::Status> status(num_maps);
+    RunTasks(options.threads, num_maps, [&](size_t j) {
+      absl::StatusOr<ErrorMap> e = ErrorMapFor(catalog.multipliers[j], job.trace->range);
+      if (e.ok()) {
+        list[j] = std::move(*e);
+      } else {
+        status[j] = e.status();
+      }
+    });
+    for (const absl::Status& s : status) {
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("layer ", job.trace->name, ": ", s.message()));
+      }
+    }
+  }
+
+  // Per layer: sampled rows and the weight histogram (cheap, done here),
+  // then tasks for max_std and for blocks of multipliers.
+  std::vector<std::vector<int64_t>> rows(jobs.size());
+  std::vector<OperandHistogram> weights(jobs.size());
+  std::vector<LayerResult> results(jobs.size());
+  struct Task {
+    size_t layer;
+    size_t first;  // first multiplier, or num_maps for the max_std task
+  };
+  std::vector<Task> tasks;
+  for (size_t l = 0; l < jobs.size(); ++l) {
+    const LayerTrace& t = *jobs[l].trace;
+    rows[l] = SampleRows(t.num_rows(), options.num_samples, options.seed);
+    weights[l] = HistogramOf(t.weights, t.range);
+    results[l].candidates.resize(num_maps);
+    tasks.push_back({l, num_maps});
+    for (size_t first = 0; first < num_maps; first += kMapsPerTask) {
+      tasks.push_back({l, first});
+    }
+  }
+  RunTasks(options.threads, tasks.size(), [&](size_t i) {
+    const Task& task = tasks[i];
+    const LayerTrace& t = *jobs[task.layer].trace;
+    LayerResult& r = results[task.layer];
+    if (task.first == num_maps) {
+      r.max_std = AccurateOutputStd(t.features, t.weights, t.fan_in) *
+                  std::abs(jobs[task.layer].max_noise);
+      return;
+    }
+    const size_t end = std::min(num_maps, task.first + kMapsPerTask);
+    std::vector<const ErrorMap*> block;
+    for (size_t j = task.first; j < end; ++j) block.push_back(&maps[t.range][j]);
+    const std::vector<ErrorMoments> p =
+        PredictPopulation(block, weights[task.layer], t.features, t.fan_in,
+                          rows[task.layer]);
+    for (size_t j = task.first; j < end; ++j) {
+      Candidate& c = r.candidates[j];
+      c.name = catalog.multipliers[j].name;
+      c.performance_metric = metrics[j];
+      c.predicted_std = p[j - task.first].std;
+      c.predicted_mean = p[j - task.first].mean;
+    }
+  });
+  return results;
+}
+
+LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r,
+                        const Candidate& chosen, bool emit_candidates) {
+  LayerInfo info;
+  info.name = t.name;
+  info.multiplier_name = chosen.name;
+  info.multiplier_performance_metric = chosen.performance_metric;
+  info.opcount = t.opcount;
+  info.fan_in = t.fan_in;
+  info.max_std = r.max_std;
+  info.predicted_std = chosen.predicted_std;
+  info.predicted_mean = chosen.predicted_mean;
+  if (emit_candidates) info.candidates = r.candidates;
+  return info;
+}
+
+absl::StatusOr<LayerInfo> ChooseForLayer(const LayerTrace& t, const LayerResult& r,
+                                         const MatchingOptions& options) {
+  const Candidate* best = nullptr;
+  const Candidate* least = nullptr;
+  for (const Candidate& c : r.candidates) {
+    if (least == nullptr ||
+        Tolerated(c, options.bias_aware) < Tolerated(*least, options.bias_aware)) {
+      least = &c;
+    }
+    if (Tolerated(c, options.bias_aware) <= r.max_std &&
+        (best == nullptr || Preferred(c, *best))) {
+      best = &c;
+    }
+  }
+  if (best == nullptr) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "layer %s: no multiplier meets max_std %.6g; the least predicted_std%s "
+        "on offer is %.6g (%s)",
+        t.name, r.max_std, options.bias_aware ? " (with bias)" : "",
+        Tolerated(*least, options.bias_aware), least->name));
+  }
+  return MakeLayerInfo(t, r, *best, options.emit_candidates);
+}
+
+}  // namespace
+
+double MatchingInfo::relative_energy_consumption() const {
+  double sum = 0;
+  for (const LayerInfo& l : layers) {
+    sum += l.relative_opcount(opcount) * l.relative_energy_consumption(metric_max);
+  }
+  return sum;
+}
+
+absl::StatusOr<std::vector<Candidate>> PredictCandidates(
+    const LayerTrace& trace, const Catalog& catalog, double max_noise,
+    const MatchingOptions& options, double* max_std) {
+  absl::StatusOr<std::vector<LayerResult>> r =
+      PredictLayers({{&trace, max_noise}}, catalog, options);
+  if (!r.ok()) return r.status();
+  if (max_std != nullptr) *max_std = (*r)[0].max_std;
+  return std::move((*r)[0].candidates);
+}
+
+absl::StatusOr<LayerInfo> SelectLayerMultiplier(const LayerTrace& trace,
+                                                const Catalog& catalog,
+                                                double max_noise,
+                                                const MatchingOptions& options) {
+  absl::StatusOr<std::vector<LayerResult>> r =
+      PredictLayers({{&trace, max_noise}}, catalog, options);
+  if (!r.ok()) return r.status();
+  return ChooseForLayer(trace, (*r)[0], options);
+}
+
+absl::StatusOr<MatchingInfo> SelectMultipliers(
+    const std::vector<LayerTrace>& traces, const Catalog& catalog,
+    const MatchingOptions& options) {
+  if (traces.empty()) return absl::InvalidArgumentError("no layers to match");
+  absl::StatusOr<double> metric_max = MetricMax(catalog, options.metric);
+  if (!metric_max.ok()) return metric_max.status();
+  std::vector<LayerJob> jobs;
+  for (const LayerTrace& t : traces) jobs.push_back({&t, t.max_noise});
+  absl::StatusOr<std::vector<LayerResult>> results =
+      PredictLayers(jobs, catalog, options);
+  if (!results.ok()) return results.status();
+
+  MatchingInfo info;
+  info.metric = options.metric;
+  info.metric_max = *metric_max;
+  for (const LayerTrace& t : traces) info.opcount += t.opcount;
+
+  if (options.max_distinct <= 0) {
+    for (size_t l = 0; l < traces.size(); ++l) {
+      absl::StatusOr<LayerInfo> layer =
+          ChooseForLayer(traces[l], (*results)[l], options);
+      if (!layer.ok()) return layer.status();
+      info.layers.push_back(std::move(*layer));
+    }
+    return info;
+  }
+
+  // Shared multipliers: every layer must first have some candidate at all.
+  SharingProblem problem;
+  const size_t num_maps = catalog.multipliers.size();
+  for (size_t l = 0; l < traces.size(); ++l) {
+    const LayerResult& r = (*results)[l];
+    if (absl::StatusOr<LayerInfo> alone = ChooseForLayer(traces[l], r, options);
+        !alone.ok()) {
+      return alone.status();
+    }
+    std::vector<bool> fits(num_maps);
+    for (size_t j = 0; j < num_maps; ++j) {
+      fits[j] = Tolerated(r.candidates[j], options.bias_aware) <= r.max_std;
+    }
+    std::vector<int> order(num_maps);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](int a, int b) {
+      return Preferred(r.candidates[a], r.candidates[b]);
+    });
+    std::vector<int> rank(num_maps);
+    for (size_t i = 0; i < num_maps; ++i) rank[order[i]] = static_cast<int>(i);
+    problem.fits.push_back(std::move(fits));
+    problem.rank.push_back(std::move(rank));
+    problem.weight.push_back(static_cast<double>(traces[l].opcount) /
+                             static_cast<double>(info.opcount));
+  }
+  for (const Candidate& c : (*results)[0].candidates) {
+    problem.cost.push_back(c.performance_metric);
+  }
+  absl::StatusOr<SharingSolution> solution =
+      SolveSharing(problem, options.max_distinct);
+  if (!solution.ok()) return solution.status();
+  info.method = solution->method;
+  for (size_t l = 0; l < traces.size(); ++l) {
+    const LayerResult& r = (*results)[l];
+    info.layers.push_back(MakeLayerInfo(traces[l], r,
+                                        r.candidates[solution->assignment[l]],
+                                        options.emit_candidates));
+  }
+  return info;
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,100 @@
+// Choosing each layer's approximate multiplier (agnapprox's
+// select_layer_multiplier / select_multipliers, spec section 5).
+//
+// For each layer, the error model predicts every catalog multiplier's error
+// std at the layer output; among those within max_std = std(Y) * |sigma_l|
+// the smallest metric wins, ties going to the smaller predicted std, then to
+// the smaller name.
+//
+//   MatchingOptions options;          // metric "power", 512 samples, seed 0
+//   absl::StatusOr<MatchingInfo> m = SelectMultipliers(traces, catalog, options);
+//   double energy = m->relative_energy_consumption();
+#ifndef AGNAPPROX_MATCHING_SELECT_H_
+#define AGNAPPROX_MATCHING_SELECT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "matching/layer_trace.h"
+#include "multipliers/catalog.h"
+
+namespace agnapprox {
+
+struct MatchingOptions {
+  std::string metric = "power";
+  // Rows sampled with replacement per layer; 0 uses every row once.
+  int64_t num_samples = 512;
+  uint64_t seed = 0;
+  // Keep every multiplier's prediction in LayerInfo::candidates.
+  bool emit_candidates = false;
+  // Worker threads; 0 means one per core. Results do not depend on it.
+  int threads = 0;
+  // Compare sqrt(std^2 + mean^2) with the tolerance instead of std alone.
+  bool bias_aware = false;
+  // At most this many distinct multipliers across the network; 0 = no limit.
+  int max_distinct = 0;
+};
+
+// One multiplier's prediction for one layer.
+struct Candidate {
+  std::string name;
+  double performance_metric = 0;
+  double predicted_std = 0;
+  double predicted_mean = 0;
+};
+
+struct LayerInfo {
+  std::string name;
+  std::string multiplier_name;
+  double multiplier_performance_metric = 0;
+  int64_t opcount = 0;
+  int64_t fan_in = 0;
+  double max_std = 0;
+  double predicted_std = 0;
+  double predicted_mean = 0;
+  // Every multiplier in catalog order, when asked for.
+  std::vector<Candidate> candidates;
+
+  double relative_opcount(int64_t total_opcount) const {
+    return static_cast<double>(opcount) / static_cast<double>(total_opcount);
+  }
+  double relative_energy_consumption(double metric_max) const {
+    return multiplier_performance_metric / metric_max;
+  }
+};
+
+struct MatchingInfo {
+  std::vector<LayerInfo> layers;
+  std::string metric;
+  double metric_max = 0;
+  int64_t opcount = 0;
+  // "per_layer" without max_distinct, else "exact" or "greedy_swap".
+  std::string method = "per_layer";
+
+  // sum_l (opcount_l / opcount) * (metric_l / metric_max)
+  double relative_energy_consumption() const;
+};
+
+// Every multiplier's predicted error at `trace`'s output, in catalog order,
+// and the layer's tolerance max_std (written to `*max_std`).
+absl::StatusOr<std::vector<Candidate>> PredictCandidates(
+    const LayerTrace& trace, const Catalog& catalog, double max_noise,
+    const MatchingOptions& options, double* max_std);
+
+// The choice for one layer with tolerance sigma = `max_noise`.
+absl::StatusOr<LayerInfo> SelectLayerMultiplier(const LayerTrace& trace,
+                                                const Catalog& catalog,
+                                                double max_noise,
+                                                const MatchingOptions& options);
+
+// The choice for every layer (each with its own trace.max_noise), work spread
+// over layers x multipliers on options.threads threads.
+absl::StatusOr<MatchingInfo> SelectMultipliers(
+    const std::vector<LayerTrace>& traces, const Catalog& catalog,
+    const MatchingOptions& options);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_MATCHING_SELECT_H_
