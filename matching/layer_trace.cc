@@ -1,5 +1,6 @@
 #include "matching/layer_trace.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -11,6 +12,7 @@
 #include "multipliers/text_format.h"
 #include "stats/file_io.h"
 #include "stats/operands.h"
+#include "stats/parallel.h"
 
 namespace agnapprox {
 namespace {
@@ -23,22 +25,30 @@ absl::Status Invalid(const std::string& file, const std::string& what) {
   return absl::InvalidArgumentError(absl::StrCat(file, ": ", what));
 }
 
-// Integers only; then the narrowest range that holds every operand.
-absl::StatusOr<OperandRange> RangeOf(const NpyArray& a, const std::string& name) {
+// Checks that every value is an integer, converts it, and records the
+// smallest and largest operand, in one pass.
+absl::StatusOr<std::vector<int16_t>> IntegerOperands(const NpyArray& a,
+                                                     const std::string& name,
+                                                     OperandBounds* bounds) {
+  std::vector<int16_t> out(a.values.size());
   double lo = 0, hi = 0;
   for (size_t i = 0; i < a.values.size(); ++i) {
     const double v = a.values[i];
-    if (!std::isfinite(v) || v != std::floor(v)) {
+    if (!(v >= -128 && v <= 255) || v != static_cast<double>(static_cast<int>(v))) {
+      if (!std::isfinite(v) || v != std::floor(v)) {
+        return Invalid(name, absl::StrCat("element ", i, " is ", v,
+                                          ", not an integer operand"));
+      }
       return Invalid(name, absl::StrCat("element ", i, " is ", v,
-                                        ", not an integer operand"));
+                                        ", outside both -128..127 and 0..255"));
     }
-    if (i == 0 || v < lo) lo = v;
-    if (i == 0 || v > hi) hi = v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    out[i] = static_cast<int16_t>(v);
   }
-  if (lo >= -128 && hi <= 127) return OperandRange::kSigned;
-  if (lo >= 0 && hi <= 255) return OperandRange::kUnsigned;
-  return Invalid(name, absl::StrCat("operands span ", lo, "..", hi,
-                                    ", outside both -128..127 and 0..255"));
+  bounds->min = static_cast<int>(lo);
+  bounds->max = static_cast<int>(hi);
+  return out;
 }
 
 }  // namespace
@@ -75,29 +85,28 @@ absl::StatusOr<LayerTrace> MakeLayerTrace(
         ShapeText(features.shape), " have fan-in ", fan_in, " but weights ",
         weights_name, " ", ShapeText(weights.shape), " have ", weight_fan_in));
   }
-  absl::StatusOr<OperandRange> feature_range = RangeOf(features, features_name);
-  if (!feature_range.ok()) return feature_range.status();
-  absl::StatusOr<OperandRange> weight_range = RangeOf(weights, weights_name);
-  if (!weight_range.ok()) return weight_range.status();
+  OperandBounds fb, wb;
+  absl::StatusOr<std::vector<int16_t>> f = IntegerOperands(features, features_name, &fb);
+  if (!f.ok()) return f.status();
+  absl::StatusOr<std::vector<int16_t>> w = IntegerOperands(weights, weights_name, &wb);
+  if (!w.ok()) return w.status();
 
   LayerTrace t;
   t.name = name;
   t.max_noise = max_noise;
   t.opcount = opcount;
   t.fan_in = fan_in;
-  // Both operands share one table, so one range: signed unless either needs
-  // 128..255, which only an unsigned table (with no negatives) can serve.
-  t.range = (*feature_range == OperandRange::kUnsigned ||
-             *weight_range == OperandRange::kUnsigned)
-                ? OperandRange::kUnsigned
-                : OperandRange::kSigned;
-  absl::StatusOr<std::vector<int16_t>> f = ToOperands(features.values, t.range);
-  if (!f.ok()) return Invalid(features_name, std::string(f.status().message()));
-  absl::StatusOr<std::vector<int16_t>> w = ToOperands(weights.values, t.range);
-  if (!w.ok()) {
-    return Invalid(weights_name,
-                   absl::StrCat(w.status().message(),
-                                " (the activations need the unsigned range)"));
+  // Both operands share one table, so one range: signed unless an operand
+  // needs 128..255, which only an unsigned table (with no negatives) serves.
+  const bool needs_unsigned = fb.max > 127 || wb.max > 127;
+  t.range = needs_unsigned ? OperandRange::kUnsigned : OperandRange::kSigned;
+  if (needs_unsigned && (fb.min < 0 || wb.min < 0)) {
+    const bool features_negative = fb.min < 0;
+    return Invalid(features_negative ? features_name : weights_name,
+                   absl::StrCat("operands span ", std::min(fb.min, wb.min), "..",
+                                std::max(fb.max, wb.max),
+                                ": negative values and values above 127 need "
+                                "different multiplier ranges"));
   }
   t.features = std::move(*f);
   t.weights = std::move(*w);
@@ -111,33 +120,51 @@ absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path)
   if (absl::Status s = ParseTextFormat(*text, path, &file); !s.ok()) return s;
   if (file.layer_size() == 0) return Invalid(path, "no layers");
   const std::string dir = DirName(path);
-  std::vector<LayerTrace> traces;
   std::set<std::string> names;
   for (int i = 0; i < file.layer_size(); ++i) {
     const proto::LayerTraceEntry& e = file.layer(i);
     if (e.name().empty()) {
       return Invalid(path, absl::StrCat("layer #", i + 1, " has no name"));
     }
-    const std::string where = absl::StrCat("layer ", e.name(), ": ");
     if (!names.insert(e.name()).second) {
       return Invalid(path, absl::StrCat("duplicate layer name ", e.name()));
     }
     for (const auto& [present, field] :
          {std::pair{e.has_max_noise(), "max_noise"}, {e.has_opcount(), "opcount"},
           {e.has_features_npy(), "features_npy"}, {e.has_weights_npy(), "weights_npy"}}) {
-      if (!present) return Invalid(path, absl::StrCat(where, "missing field ", field));
+      if (!present) {
+        return Invalid(path, absl::StrCat("layer ", e.name(), ": missing field ", field));
+      }
     }
+  }
+  // Layers load in parallel; the first error in file order is reported.
+  std::vector<absl::StatusOr<LayerTrace>> loaded(
+      file.layer_size(), absl::UnknownError("not loaded"));
+  RunTasks(0, file.layer_size(), [&](size_t i) {
+    const proto::LayerTraceEntry& e = file.layer(static_cast<int>(i));
+    const std::string where = absl::StrCat("layer ", e.name(), ": ");
     const std::string features_path = ResolvePath(dir, e.features_npy());
     const std::string weights_path = ResolvePath(dir, e.weights_npy());
     absl::StatusOr<NpyArray> features = ReadNpy(features_path);
-    if (!features.ok()) return Invalid(path, where + std::string(features.status().message()));
+    if (!features.ok()) {
+      loaded[i] = Invalid(path, where + std::string(features.status().message()));
+      return;
+    }
     absl::StatusOr<NpyArray> weights = ReadNpy(weights_path);
-    if (!weights.ok()) return Invalid(path, where + std::string(weights.status().message()));
-    absl::StatusOr<LayerTrace> trace =
-        MakeLayerTrace(e.name(), e.max_noise(), e.opcount(), *features,
-                       features_path, *weights, weights_path);
-    if (!trace.ok()) return Invalid(path, std::string(trace.status().message()));
-    traces.push_back(std::move(*trace));
+    if (!weights.ok()) {
+      loaded[i] = Invalid(path, where + std::string(weights.status().message()));
+      return;
+    }
+    loaded[i] = MakeLayerTrace(e.name(), e.max_noise(), e.opcount(), *features,
+                               features_path, *weights, weights_path);
+    if (!loaded[i].ok()) {
+      loaded[i] = Invalid(path, std::string(loaded[i].status().message()));
+    }
+  });
+  std::vector<LayerTrace> traces;
+  for (absl::StatusOr<LayerTrace>& t : loaded) {
+    if (!t.ok()) return t.status();
+    traces.push_back(std::move(*t));
   }
   return traces;
 }

@@ -66,7 +66,7 @@ TEST(MakeLayerTrace, RefusesBadOperandsAndShapes) {
                                "f.npy", w, "w.npy"),
                 "not an integer");
   ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 3}, {1, 300, 2}), "f.npy", w, "w.npy"),
-                "f.npy: operands span 1..300");
+                "f.npy: element 1 is 300, outside");
   ExpectRefused(MakeLayerTrace("l", 0.1, 1, Array({1, 4}, {1, 1, 1, 1}), "f.npy", w, "w.npy"),
                 "layer l: fan-in mismatch");
   ExpectRefused(MakeLayerTrace("l", 0.1, -5, Array({1, 3}, {1, 1, 1}), "f.npy", w, "w.npy"),

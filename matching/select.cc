@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "matching/max_distinct.h"
-#include "matching/parallel.h"
+#include "stats/parallel.h"
 #include "stats/error_model.h"
 #include "stats/output_stats.h"
 #include "stats/sampling.h"
@@ -21,6 +21,8 @@ namespace {
 // matrix product, and so the bits of every result, do not depend on the
 // number of threads.
 constexpr size_t kMapsPerTask = 8;
+// Feature rows per task of the accurate-output moments.
+constexpr int64_t kRowsPerTask = 1024;
 
 struct LayerJob {
   const LayerTrace* trace;
@@ -94,42 +96,56 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
   std::vector<LayerResult> results(jobs.size());
   struct Task {
     size_t layer;
-    size_t first;  // first multiplier, or num_maps for the max_std task
+    bool output_moments;  // else a block of multipliers
+    int64_t first;        // first row, or first multiplier
   };
   std::vector<Task> tasks;
+  std::vector<std::vector<OutputMoments>> moments(jobs.size());
   for (size_t l = 0; l < jobs.size(); ++l) {
     const LayerTrace& t = *jobs[l].trace;
     rows[l] = SampleRows(t.num_rows(), options.num_samples, options.seed);
     weights[l] = HistogramOf(t.weights, t.range);
     results[l].candidates.resize(num_maps);
-    tasks.push_back({l, num_maps});
+    for (int64_t first = 0; first < t.num_rows(); first += kRowsPerTask) {
+      tasks.push_back({l, true, first});
+    }
+    moments[l].resize((t.num_rows() + kRowsPerTask - 1) / kRowsPerTask);
     for (size_t first = 0; first < num_maps; first += kMapsPerTask) {
-      tasks.push_back({l, first});
+      tasks.push_back({l, false, static_cast<int64_t>(first)});
     }
   }
   RunTasks(options.threads, tasks.size(), [&](size_t i) {
     const Task& task = tasks[i];
     const LayerTrace& t = *jobs[task.layer].trace;
     LayerResult& r = results[task.layer];
-    if (task.first == num_maps) {
-      r.max_std = AccurateOutputStd(t.features, t.weights, t.fan_in) *
-                  std::abs(jobs[task.layer].max_noise);
+    if (task.output_moments) {
+      const int64_t count = std::min(kRowsPerTask, t.num_rows() - task.first);
+      moments[task.layer][task.first / kRowsPerTask] = AccurateOutputMoments(
+          absl::MakeConstSpan(t.features).subspan(task.first * t.fan_in,
+                                                  count * t.fan_in),
+          t.weights, t.fan_in);
       return;
     }
-    const size_t end = std::min(num_maps, task.first + kMapsPerTask);
+    const size_t begin = static_cast<size_t>(task.first);
+    const size_t end = std::min(num_maps, begin + kMapsPerTask);
     std::vector<const ErrorMap*> block;
-    for (size_t j = task.first; j < end; ++j) block.push_back(&maps[t.range][j]);
+    for (size_t j = begin; j < end; ++j) block.push_back(&maps.at(t.range)[j]);
     const std::vector<ErrorMoments> p =
         PredictPopulation(block, weights[task.layer], t.features, t.fan_in,
                           rows[task.layer]);
-    for (size_t j = task.first; j < end; ++j) {
+    for (size_t j = begin; j < end; ++j) {
       Candidate& c = r.candidates[j];
       c.name = catalog.multipliers[j].name;
       c.performance_metric = metrics[j];
-      c.predicted_std = p[j - task.first].std;
-      c.predicted_mean = p[j - task.first].mean;
+      c.predicted_std = p[j - begin].std;
+      c.predicted_mean = p[j - begin].mean;
     }
   });
+  for (size_t l = 0; l < jobs.size(); ++l) {
+    OutputMoments all;
+    for (const OutputMoments& m : moments[l]) all.Merge(m);
+    results[l].max_std = all.Std() * std::abs(jobs[l].max_noise);
+  }
   return results;
 }
 

@@ -11,6 +11,7 @@
 #include "multipliers/text_format.h"
 #include "stats/file_io.h"
 #include "stats/npy.h"
+#include "stats/parallel.h"
 
 namespace agnapprox {
 namespace {
@@ -157,14 +158,22 @@ absl::StatusOr<Catalog> ParseCatalog(const std::string& text,
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": duplicate multiplier name ", pm.name()));
     }
-    absl::StatusOr<Multiplier> m = FromProto(pm, base_dir);
-    if (!m.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": multiplier ", pm.name(), ": ", m.status().message()));
+  }
+  // Tables load in parallel; the first error in file order is reported.
+  std::vector<absl::StatusOr<Multiplier>> loaded(
+      pc.multiplier_size(), absl::UnknownError("not loaded"));
+  RunTasks(0, pc.multiplier_size(), [&](size_t i) {
+    const proto::Multiplier& pm = pc.multiplier(static_cast<int>(i));
+    loaded[i] = FromProto(pm, base_dir);
+    if (!loaded[i].ok()) {
+      loaded[i] = absl::InvalidArgumentError(absl::StrCat(
+          path, ": multiplier ", pm.name(), ": ", loaded[i].status().message()));
+    } else if (absl::Status s = ValidateMultiplier(*loaded[i]); !s.ok()) {
+      loaded[i] = absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
     }
-    if (absl::Status s = ValidateMultiplier(*m); !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.message()));
-    }
+  });
+  for (absl::StatusOr<Multiplier>& m : loaded) {
+    if (!m.ok()) return m.status();
     catalog.multipliers.push_back(std::move(*m));
   }
   return catalog;

@@ -32,6 +32,7 @@ absl::StatusOr<std::vector<int32_t>> ProductsFor(const Multiplier& m,
 }
 
 absl::StatusOr<ErrorMap> ErrorMapFor(const Multiplier& m, OperandRange range) {
+  if (range == m.range()) return ErrorMapFromProducts(m.products, range);
   absl::StatusOr<std::vector<int32_t>> p = ProductsFor(m, range);
   if (!p.ok()) return p.status();
   return ErrorMapFromProducts(*p, range);

@@ -1,5 +1,10 @@
 #include "stats/npy.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <limits>
 
@@ -47,67 +52,39 @@ bool HostIsLittleEndian() {
   return first == 1;
 }
 
-// Reads one element of `info` at `p`, swapping bytes when `swap`.
-double DecodeElement(const TypeInfo& info, const char* p, bool swap) {
-  unsigned char buf[8];
-  std::memcpy(buf, p, info.size);
-  if (swap) {
-    for (int i = 0; i < info.size / 2; ++i) {
-      std::swap(buf[i], buf[info.size - 1 - i]);
+template <typename T>
+void DecodeRun(const char* data, uint64_t count, bool swap, double* out) {
+  for (uint64_t i = 0; i < count; ++i) {
+    unsigned char buf[sizeof(T)];
+    std::memcpy(buf, data + i * sizeof(T), sizeof(T));
+    if (swap) {
+      for (size_t b = 0; b < sizeof(T) / 2; ++b) std::swap(buf[b], buf[sizeof(T) - 1 - b]);
     }
+    T v;
+    std::memcpy(&v, buf, sizeof(T));
+    out[i] = static_cast<double>(v);
   }
+}
+
+// Decodes `count` consecutive elements; one type dispatch per call, not per
+// element.
+void DecodeAll(const TypeInfo& info, const char* data, uint64_t count,
+               bool swap, double* out) {
   switch (info.type) {
     case NpyType::kBool:
-      return buf[0] != 0 ? 1.0 : 0.0;
-    case NpyType::kInt8: {
-      int8_t v;
-      std::memcpy(&v, buf, 1);
-      return v;
-    }
-    case NpyType::kUInt8:
-      return buf[0];
-    case NpyType::kInt16: {
-      int16_t v;
-      std::memcpy(&v, buf, 2);
-      return v;
-    }
-    case NpyType::kUInt16: {
-      uint16_t v;
-      std::memcpy(&v, buf, 2);
-      return v;
-    }
-    case NpyType::kInt32: {
-      int32_t v;
-      std::memcpy(&v, buf, 4);
-      return v;
-    }
-    case NpyType::kUInt32: {
-      uint32_t v;
-      std::memcpy(&v, buf, 4);
-      return v;
-    }
-    case NpyType::kInt64: {
-      int64_t v;
-      std::memcpy(&v, buf, 8);
-      return static_cast<double>(v);
-    }
-    case NpyType::kUInt64: {
-      uint64_t v;
-      std::memcpy(&v, buf, 8);
-      return static_cast<double>(v);
-    }
-    case NpyType::kFloat32: {
-      float v;
-      std::memcpy(&v, buf, 4);
-      return v;
-    }
-    case NpyType::kFloat64: {
-      double v;
-      std::memcpy(&v, buf, 8);
-      return v;
-    }
+      for (uint64_t i = 0; i < count; ++i) out[i] = data[i] != 0 ? 1.0 : 0.0;
+      return;
+    case NpyType::kInt8: return DecodeRun<int8_t>(data, count, swap, out);
+    case NpyType::kUInt8: return DecodeRun<uint8_t>(data, count, swap, out);
+    case NpyType::kInt16: return DecodeRun<int16_t>(data, count, swap, out);
+    case NpyType::kUInt16: return DecodeRun<uint16_t>(data, count, swap, out);
+    case NpyType::kInt32: return DecodeRun<int32_t>(data, count, swap, out);
+    case NpyType::kUInt32: return DecodeRun<uint32_t>(data, count, swap, out);
+    case NpyType::kInt64: return DecodeRun<int64_t>(data, count, swap, out);
+    case NpyType::kUInt64: return DecodeRun<uint64_t>(data, count, swap, out);
+    case NpyType::kFloat32: return DecodeRun<float>(data, count, swap, out);
+    case NpyType::kFloat64: return DecodeRun<double>(data, count, swap, out);
   }
-  return 0;
 }
 
 void EncodeElement(const TypeInfo& info, double value, bool swap, char* out) {
@@ -348,12 +325,12 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
   array.values.resize(count);
   const char* data = bytes.data() + offset;
   if (!fortran_order || shape->size() < 2) {
-    for (uint64_t i = 0; i < count; ++i) {
-      array.values[i] = DecodeElement(*info, data + i * info->size, swap);
-    }
+    DecodeAll(*info, data, count, swap, array.values.data());
   } else {
-    // Fortran order: the first index varies fastest in the file. Walk the
-    // file in order while keeping the C-order destination index.
+    // Fortran order: the first index varies fastest in the file. Decode in
+    // file order, then walk it while keeping the C-order destination index.
+    std::vector<double> file_order(count);
+    DecodeAll(*info, data, count, swap, file_order.data());
     const size_t rank = shape->size();
     std::vector<int64_t> index(rank, 0);
     std::vector<uint64_t> c_stride(rank, 1);
@@ -363,7 +340,7 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t dest = 0;
       for (size_t d = 0; d < rank; ++d) dest += index[d] * c_stride[d];
-      array.values[dest] = DecodeElement(*info, data + i * info->size, swap);
+      array.values[dest] = file_order[i];
       for (size_t d = 0; d < rank; ++d) {
         if (++index[d] < (*shape)[d]) break;
         index[d] = 0;
@@ -374,9 +351,26 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
 }
 
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
-  absl::StatusOr<std::string> bytes = ReadFile(path);
-  if (!bytes.ok()) return bytes.status();
-  return ParseNpy(*bytes, path);
+  absl::StatusOr<long long> size = RegularFileSize(path);
+  if (!size.ok()) return size.status();
+  if (*size == 0) return ParseNpy("", path);
+  // Mapped rather than copied: the file's pages come from the page cache
+  // without a zero-filled buffer and a copy.
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  void* data = mmap(nullptr, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (data == MAP_FAILED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot map: ", std::strerror(errno)));
+  }
+  absl::StatusOr<NpyArray> array =
+      ParseNpy(absl::string_view(static_cast<const char*>(data), *size), path);
+  munmap(data, *size);
+  return array;
 }
 
 std::string EncodeNpy(NpyType type, const std::vector<int64_t>& shape,

@@ -1,46 +1,44 @@
 #include "stats/output_stats.h"
 
-#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 namespace agnapprox {
 namespace {
 
-using RowMajorMatrix =
-    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-RowMajorMatrix ToMatrix(const int16_t* data, int64_t rows, int64_t cols) {
-  RowMajorMatrix m(rows, cols);
-  for (int64_t i = 0; i < rows * cols; ++i) m.data()[i] = data[i];
+int MaxAbs(absl::Span<const int16_t> v) {
+  int m = 0;
+  for (int16_t x : v) m = std::max(m, std::abs(static_cast<int>(x)));
   return m;
 }
 
-constexpr int64_t kRowBlock = 2048;
+// Y = X W^T entry by entry with integer dot products. Acc is int32 when
+// every partial sum fits (the compiler then uses multiply-add instructions
+// such as vpmaddwd), else int64. target_clones builds AVX2 and AVX-512
+// versions beside the portable one and picks one at load time.
+template <typename Acc>
+__attribute__((target_clones("default", "arch=haswell", "arch=skylake-avx512")))
+OutputMoments Moments(const int16_t* x, int64_t num_rows, const int16_t* w,
+                      int64_t out, int64_t n) {
+  OutputMoments m;
+  for (int64_t r = 0; r < num_rows; ++r) {
+    const int16_t* xr = x + r * n;
+    for (int64_t o = 0; o < out; ++o) {
+      const int16_t* wo = w + o * n;
+      Acc acc = 0;
+      for (int64_t k = 0; k < n; ++k) acc += static_cast<Acc>(xr[k]) * wo[k];
+      m.sum += acc;
+      m.sum_sq += static_cast<__int128>(acc) * acc;
+    }
+  }
+  m.count = static_cast<__int128>(num_rows) * out;
+  return m;
+}
 
 }  // namespace
 
-double AccurateOutputStd(absl::Span<const int16_t> features,
-                         absl::Span<const int16_t> weights, int64_t fan_in) {
-  const int64_t num_rows = static_cast<int64_t>(features.size()) / fan_in;
-  const int64_t out = static_cast<int64_t>(weights.size()) / fan_in;
-  const RowMajorMatrix w = ToMatrix(weights.data(), out, fan_in);
-  // Products of 8-bit integers summed in double are exact below 2^53, so
-  // every Y entry is an exact integer; the moments are summed as integers.
-  __int128 sum = 0;
-  __int128 sum_sq = 0;
-  for (int64_t start = 0; start < num_rows; start += kRowBlock) {
-    const int64_t count = std::min(kRowBlock, num_rows - start);
-    const RowMajorMatrix x = ToMatrix(features.data() + start * fan_in, count,
-                                      fan_in);
-    const Eigen::MatrixXd y = x * w.transpose();
-    for (int64_t i = 0; i < y.size(); ++i) {
-      const int64_t v = std::llround(y.data()[i]);
-      sum += v;
-      sum_sq += static_cast<__int128>(v) * v;
-    }
-  }
-  const __int128 count = static_cast<__int128>(num_rows) * out;
+double OutputMoments::Std() const {
   // var = (count * sum_sq - sum^2) / count^2, exact in 128 bits when it fits.
   __int128 scaled;
   __int128 sum_squared;
@@ -51,9 +49,26 @@ double AccurateOutputStd(absl::Span<const int16_t> features,
     return static_cast<double>(std::sqrt(numerator / (c * c)));
   }
   const long double mean = static_cast<long double>(sum) / count;
-  const long double var =
-      static_cast<long double>(sum_sq) / count - mean * mean;
+  const long double var = static_cast<long double>(sum_sq) / count - mean * mean;
   return static_cast<double>(std::sqrt(std::max(var, 0.0L)));
+}
+
+OutputMoments AccurateOutputMoments(absl::Span<const int16_t> features,
+                                    absl::Span<const int16_t> weights,
+                                    int64_t fan_in) {
+  const int64_t num_rows = static_cast<int64_t>(features.size()) / fan_in;
+  const int64_t out = static_cast<int64_t>(weights.size()) / fan_in;
+  const double bound =
+      static_cast<double>(fan_in) * MaxAbs(features) * MaxAbs(weights);
+  if (bound < 2147483648.0) {
+    return Moments<int32_t>(features.data(), num_rows, weights.data(), out, fan_in);
+  }
+  return Moments<int64_t>(features.data(), num_rows, weights.data(), out, fan_in);
+}
+
+double AccurateOutputStd(absl::Span<const int16_t> features,
+                         absl::Span<const int16_t> weights, int64_t fan_in) {
+  return AccurateOutputMoments(features, weights, fan_in).Std();
 }
 
 ErrorMoments ObservedError(absl::Span<const int64_t> accurate,

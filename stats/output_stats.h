@@ -13,10 +13,30 @@
 
 namespace agnapprox {
 
-// Population std (ddof = 0) of every entry of Y = X W^T, where X is
-// row-major [num_rows, fan_in] and W row-major [out, fan_in]. Sums are exact
-// integers, so the result does not depend on blocking or thread count.
-// REQUIRES: fan_in > 0, both spans non-empty multiples of fan_in.
+// Exact integer moments of the entries of Y = X W^T. Sums of exact
+// integers do not depend on order, so moments of row blocks can be computed
+// apart (on several threads) and merged with the same result.
+struct OutputMoments {
+  __int128 count = 0;
+  __int128 sum = 0;
+  __int128 sum_sq = 0;
+
+  void Merge(const OutputMoments& o) {
+    count += o.count;
+    sum += o.sum;
+    sum_sq += o.sum_sq;
+  }
+  // Population std (ddof = 0). REQUIRES: count > 0.
+  double Std() const;
+};
+
+// Moments of Y = X W^T, X row-major [num_rows, fan_in], W row-major
+// [out, fan_in]. REQUIRES: fan_in > 0, both spans multiples of fan_in.
+OutputMoments AccurateOutputMoments(absl::Span<const int16_t> features,
+                                    absl::Span<const int16_t> weights,
+                                    int64_t fan_in);
+
+// AccurateOutputMoments(...).Std(). REQUIRES: both spans non-empty.
 double AccurateOutputStd(absl::Span<const int16_t> features,
                          absl::Span<const int16_t> weights, int64_t fan_in);
 

@@ -1,8 +1,8 @@
 // Runs independent tasks on a few threads. Which thread runs a task never
 // changes its result, so callers that split work into fixed tasks get the
 // same bytes for any thread count.
-#ifndef AGNAPPROX_MATCHING_PARALLEL_H_
-#define AGNAPPROX_MATCHING_PARALLEL_H_
+#ifndef AGNAPPROX_STATS_PARALLEL_H_
+#define AGNAPPROX_STATS_PARALLEL_H_
 
 #include <cstddef>
 #include <functional>
@@ -14,4 +14,4 @@ void RunTasks(int threads, size_t count, const std::function<void(size_t)>& task
 
 }  // namespace agnapprox
 
-#endif  // AGNAPPROX_MATCHING_PARALLEL_H_
+#endif  // AGNAPPROX_STATS_PARALLEL_H_

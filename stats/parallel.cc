@@ -1,4 +1,4 @@
-#include "matching/parallel.h"
+#include "stats/parallel.h"
 
 #include <algorithm>
 #include <atomic>

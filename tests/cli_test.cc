@@ -1,0 +1,261 @@
+// Runs //:match and //:catalog as a user would, on fixtures written here:
+// the happy path end to end, and the bad-input matrix (exit code 1 and one
+// line on stderr naming the file or field, 2 for usage errors, and never an
+// output file left behind).
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "matching/layer_trace.h"
+#include "matching/matching_json.h"
+#include "matching/select.h"
+#include "multipliers/builtin.h"
+#include "multipliers/catalog_file.h"
+#include "stats/file_io.h"
+#include "stats/npy.h"
+
+namespace agnapprox {
+namespace {
+
+std::string Runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
+         "/" + path;
+}
+
+std::string Dir() { return std::getenv("TEST_TMPDIR"); }
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result Run(const std::string& binary, const std::string& args) {
+  const std::string out = Dir() + "/stdout.txt", err = Dir() + "/stderr.txt";
+  const std::string cmd = Runfile(binary) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(out);
+  r.err = Slurp(err);
+  return r;
+}
+
+Result Match(const std::string& args) { return Run("matching/match_main", args); }
+Result CatalogTool(const std::string& args) { return Run("multipliers/catalog_main", args); }
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+void Write(const std::string& name, const std::string& contents) {
+  ASSERT_TRUE(WriteFileAtomically(Dir() + "/" + name, contents).ok());
+}
+
+// Two small layers traced like LeNet5's conv1 and fc3.
+void WriteGoodTraces() {
+  std::vector<double> f1, w1, f2, w2;
+  for (int i = 0; i < 200 * 25; ++i) f1.push_back((i * 7919) % 97);
+  for (int i = 0; i < 6 * 25; ++i) w1.push_back((i * 31) % 255 - 127);
+  for (int i = 0; i < 50 * 84; ++i) f2.push_back((i * 13) % 128);
+  for (int i = 0; i < 10 * 84; ++i) w2.push_back((i * 17) % 200 - 100);
+  Write("conv1.features.npy", EncodeNpy(NpyType::kFloat32, {200, 25}, f1));
+  Write("conv1.weights.npy", EncodeNpy(NpyType::kFloat32, {6, 1, 5, 5}, w1));
+  Write("fc3.features.npy", EncodeNpy(NpyType::kInt64, {50, 84}, f2));
+  Write("fc3.weights.npy", EncodeNpy(NpyType::kInt8, {10, 84}, w2));
+  Write("traces.txtpb",
+        "layer { name: \"conv1\" max_noise: 0.2 opcount: 117600 "
+        "features_npy: \"conv1.features.npy\" weights_npy: \"conv1.weights.npy\" }\n"
+        "layer { name: \"fc3\" max_noise: -0.1 opcount: 840 "
+        "features_npy: \"fc3.features.npy\" weights_npy: \"fc3.weights.npy\" }\n");
+}
+
+TEST(MatchCli, EndToEndAgreesWithTheLibrary) {
+  WriteGoodTraces();
+  const std::string out = Dir() + "/match.json";
+  Result r = Match("--catalog=builtin:_s --layers=" + Dir() + "/traces.txtpb --output=" +
+                   out + " --num_samples=0 --emit_candidates");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string json = Slurp(out);
+  for (const char* key : {"\"metric\"", "\"metric_max\"", "\"opcount\"",
+                          "\"relative_energy_consumption\"", "\"layers\"", "\"name\"",
+                          "\"multiplier_name\"", "\"multiplier_performance_metric\"",
+                          "\"fan_in\"", "\"max_std\"", "\"predicted_std\"",
+                          "\"predicted_mean\"", "\"candidates\"", "\"performance_metric\""}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key;
+  }
+  absl::StatusOr<std::vector<LayerTrace>> traces = LoadLayerTraces(Dir() + "/traces.txtpb");
+  ASSERT_TRUE(traces.ok());
+  Catalog c = FilterCatalog(BuiltinCatalog(), {"_s", Signedness::kAny});
+  MatchingOptions options;
+  options.num_samples = 0;
+  options.emit_candidates = true;
+  absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, c, options);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(json, MatchingToJson(*info, true).Dump());
+  EXPECT_NE(r.out.find("relative energy consumption"), std::string::npos);
+}
+
+TEST(MatchCli, RelativePathsAreTheUsersUnderBazelRun) {
+  WriteGoodTraces();
+  const std::string cmd_env = "BUILD_WORKING_DIRECTORY=" + Dir();
+  setenv("BUILD_WORKING_DIRECTORY", Dir().c_str(), 1);
+  Result r = Match("--layers=traces.txtpb --output=rel.json --catalog=builtin:exact");
+  unsetenv("BUILD_WORKING_DIRECTORY");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Exists(Dir() + "/rel.json"));
+}
+
+TEST(MatchCli, HelpExitsZero) {
+  Result r = Match("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--num_samples"), std::string::npos);
+}
+
+struct BadCase {
+  std::string label;
+  std::string setup_name;  // file to write under Dir(), "" for none
+  std::string setup_contents;
+  std::string args;        // {D} is replaced by Dir()
+  int exit_code;
+  std::string must_name;   // fragment stderr must contain
+};
+
+std::string Expand(std::string s) {
+  for (size_t p; (p = s.find("{D}")) != std::string::npos;) s.replace(p, 3, Dir());
+  return s;
+}
+
+std::string TraceWith(const std::string& features, const std::string& weights,
+                      const std::string& extra = "opcount: 10") {
+  return "layer { name: \"bad\" max_noise: 0.1 " + extra + " features_npy: \"" +
+         features + "\" weights_npy: \"" + weights + "\" }";
+}
+
+TEST(MatchCli, BadInputMatrix) {
+  WriteGoodTraces();
+  const std::string good_w = "conv1.weights.npy";
+  std::vector<double> frac(25 * 2, 1.0), nan(25 * 2, 1.0), big(25 * 2, 1.0);
+  frac[3] = 0.5;
+  nan[4] = std::nan("");
+  big[5] = 1000;
+  Write("frac.npy", EncodeNpy(NpyType::kFloat64, {2, 25}, frac));
+  Write("nan.npy", EncodeNpy(NpyType::kFloat64, {2, 25}, nan));
+  Write("big.npy", EncodeNpy(NpyType::kFloat64, {2, 25}, big));
+  Write("wide.npy", EncodeNpy(NpyType::kFloat64, {2, 30}, std::vector<double>(60, 1)));
+  std::string truncated = EncodeNpy(NpyType::kFloat64, {2, 25}, big);
+  Write("trunc.npy", truncated.substr(0, truncated.size() - 9));
+  Write("object.npy", std::string("\x93NUMPY\x01\x00\x46\x00", 10) +
+                          "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }" +
+                          std::string(14, ' ') + "\n\x80\x03]q\x00.");
+  std::vector<double> small(16 * 16, 0);
+  Write("small.npy", EncodeNpy(NpyType::kInt32, {16, 16}, small));
+  mkdir((Dir() + "/adir").c_str(), 0755);
+
+  const std::vector<BadCase> cases = {
+      {"wrong table shape", "shape.txtpb",
+       "multiplier { name: \"m\" signed: true lut { npy: \"small.npy\" } "
+       "metrics { key: \"power\" value: 1 } }",
+       "--catalog={D}/shape.txtpb --layers={D}/traces.txtpb", 1, "small.npy"},
+      {"truncated npy", "t1.txtpb", TraceWith("trunc.npy", good_w),
+       "--layers={D}/t1.txtpb", 1, "trunc.npy"},
+      {"NaN operand", "t2.txtpb", TraceWith("nan.npy", good_w), "--layers={D}/t2.txtpb", 1,
+       "nan.npy"},
+      {"fraction operand", "t3.txtpb", TraceWith("frac.npy", good_w),
+       "--layers={D}/t3.txtpb", 1, "frac.npy"},
+      {"operand out of range", "t4.txtpb", TraceWith("big.npy", good_w),
+       "--layers={D}/t4.txtpb", 1, "big.npy"},
+      {"missing file", "", "", "--layers={D}/no_such.txtpb", 1, "no_such.txtpb"},
+      {"catalog syntax error", "syntax.txtpb", "multiplier { name: \"m\" signed: tru",
+       "--catalog={D}/syntax.txtpb --layers={D}/traces.txtpb", 1, "syntax.txtpb"},
+      {"empty catalog", "empty.txtpb", "",
+       "--catalog={D}/empty.txtpb --layers={D}/traces.txtpb", 1, "empty.txtpb"},
+      {"fan-in mismatch", "t5.txtpb", TraceWith("wide.npy", good_w),
+       "--layers={D}/t5.txtpb", 1, "fan-in"},
+      {"object npy", "t6.txtpb", TraceWith("object.npy", good_w), "--layers={D}/t6.txtpb", 1,
+       "object.npy"},
+      {"garbage bytes", "garbage.txtpb", std::string("\x00\xff\xfe garbage \x01", 13),
+       "--layers={D}/garbage.txtpb", 1, "garbage.txtpb"},
+      {"missing metric", "", "", "--metric=delay --layers={D}/traces.txtpb", 1, "delay"},
+      {"unknown metric", "", "", "--metric=joules --layers={D}/traces.txtpb", 1, "--metric"},
+      {"negative opcount", "t7.txtpb",
+       TraceWith("conv1.features.npy", good_w, "opcount: -3"), "--layers={D}/t7.txtpb", 1,
+       "opcount"},
+      {"directory for a file", "", "", "--layers={D}/adir", 1, "adir"},
+      {"directory as catalog", "", "", "--catalog={D}/adir --layers={D}/traces.txtpb", 1,
+       "adir"},
+      {"unknown flag", "", "", "--layers={D}/traces.txtpb --colour=red", 2, "--colour"},
+      {"bad flag value", "", "", "--layers={D}/traces.txtpb --num_samples=many", 2,
+       "num_samples"},
+  };
+  for (const BadCase& c : cases) {
+    SCOPED_TRACE(c.label);
+    if (!c.setup_name.empty()) Write(c.setup_name, c.setup_contents);
+    const std::string out = Dir() + "/bad_out.json";
+    std::remove(out.c_str());
+    Result r = Match(Expand(c.args) + " --output=" + out);
+    EXPECT_EQ(r.exit_code, c.exit_code) << r.err;
+    EXPECT_FALSE(r.err.empty());
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "more than one line: " << r.err;
+    EXPECT_NE(r.err.find(c.must_name), std::string::npos) << r.err;
+    EXPECT_FALSE(Exists(out)) << "an output file was left behind";
+  }
+  Result missing = Match("--output=" + Dir() + "/x.json");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("--layers"), std::string::npos);
+}
+
+TEST(CatalogCli, ListsTheBuiltinCatalogAsJson) {
+  Result r = CatalogTool("list --catalog=builtin --format=json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"\"exact_s\"", "\"exact_u\"", "\"signed\"", "\"bits\"",
+                          "\"metrics\"", "\"power\"", "\"error\"", "\"mae\"", "\"wce\"",
+                          "\"ep\"", "\"mre\"", "\"mse\"", "\"metrics_are_estimates\": true"}) {
+    EXPECT_NE(r.out.find(key), std::string::npos) << key;
+  }
+  Result table = CatalogTool("list --catalog=builtin:drum --signedness=signed");
+  ASSERT_EQ(table.exit_code, 0);
+  EXPECT_NE(table.out.find("drum4_s"), std::string::npos);
+  EXPECT_EQ(table.out.find("drum4_u"), std::string::npos);
+  EXPECT_NE(table.out.find("estimated"), std::string::npos);
+}
+
+TEST(CatalogCli, BrokenCatalogsGetOneLine) {
+  Write("dup.txtpb",
+        "multiplier { name: \"a\" signed: true lut { raw_int32: \"x.raw\" } }\n"
+        "multiplier { name: \"a\" signed: true lut { raw_int32: \"x.raw\" } }\n");
+  Write("x.raw", std::string(65536 * 4, '\0'));
+  for (const std::string& name : {"dup.txtpb", "syntax.txtpb", "garbage.txtpb", "shape.txtpb"}) {
+    if (name == "syntax.txtpb") Write(name, "multiplier {");
+    if (name == "garbage.txtpb") Write(name, std::string("\x00\xff garbage", 10));
+    if (name == "shape.txtpb") {
+      Write("small.npy", EncodeNpy(NpyType::kInt32, {16, 16}, std::vector<double>(256, 0)));
+      Write(name, "multiplier { name: \"m\" signed: true lut { npy: \"small.npy\" } }");
+    }
+    Result r = CatalogTool("list --catalog=" + Dir() + "/" + name);
+    EXPECT_EQ(r.exit_code, 1) << name;
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+    EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(CatalogTool("").exit_code, 2);
+  EXPECT_EQ(CatalogTool("frobnicate").exit_code, 2);
+  EXPECT_EQ(CatalogTool("list --format=xml").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace agnapprox
