@@ -1,0 +1,245 @@
+#include "nets/approx_layer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace agnapprox {
+namespace {
+
+namespace F = torch::nn::functional;
+
+constexpr int64_t kActMin = 0, kActMax = 127;
+constexpr int64_t kWeightMin = -128, kWeightMax = 127;
+// Averaging constant of the activation observer (as PyTorch's
+// MovingAverageMinMaxObserver).
+constexpr double kObserverMomentum = 0.01;
+
+std::vector<int64_t> Pair(const torch::ExpandingArray<2>& a) {
+  return {(*a)[0], (*a)[1]};
+}
+
+}  // namespace
+
+const char* ModeName(Mode mode) {
+  switch (mode) {
+    case Mode::kBaseline: return "baseline";
+    case Mode::kQat: return "qat";
+    case Mode::kGradientSearch: return "gradient_search";
+    case Mode::kApprox: return "approx";
+  }
+  return "?";
+}
+
+ApproxLayerImpl::ApproxLayerImpl(const torch::nn::Conv2dOptions& o) : is_conv_(true) {
+  in_ = o.in_channels();
+  out_ = o.out_channels();
+  groups_ = o.groups();
+  kernel_ = Pair(o.kernel_size());
+  stride_ = Pair(o.stride());
+  dilation_ = Pair(o.dilation());
+  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  padding_ = pad != nullptr ? Pair(*pad) : std::vector<int64_t>{0, 0};
+  fan_in_ = in_ / groups_ * kernel_[0] * kernel_[1];
+  // Reuse PyTorch's initialisation by building the reference module once.
+  torch::nn::Conv2d init(o);
+  weight = register_parameter("weight", init->weight.detach().clone());
+  if (o.bias()) bias = register_parameter("bias", init->bias.detach().clone());
+  sigma = register_parameter("sigma", torch::tensor(0.1));
+  act_min_ = register_buffer("act_min", torch::zeros({}));
+  act_max_ = register_buffer("act_max", torch::zeros({}));
+  observed_ = register_buffer("observed", torch::zeros({}));
+}
+
+ApproxLayerImpl::ApproxLayerImpl(const torch::nn::LinearOptions& o) : is_conv_(false) {
+  in_ = o.in_features();
+  out_ = o.out_features();
+  fan_in_ = in_;
+  opcount_ = in_ * out_;
+  torch::nn::Linear init(o);
+  weight = register_parameter("weight", init->weight.detach().clone());
+  if (o.bias()) bias = register_parameter("bias", init->bias.detach().clone());
+  sigma = register_parameter("sigma", torch::tensor(0.1));
+  act_min_ = register_buffer("act_min", torch::zeros({}));
+  act_max_ = register_buffer("act_max", torch::zeros({}));
+  observed_ = register_buffer("observed", torch::zeros({}));
+}
+
+void ApproxLayerImpl::set_table(const std::vector<int32_t>& products,
+                                const std::string& name) {
+  gemm_ = std::make_shared<LutGemm>(products);
+  multiplier_name_ = name;
+}
+
+const std::vector<int32_t>& ApproxLayerImpl::table() const {
+  static const std::vector<int32_t> kEmpty;
+  return gemm_ ? gemm_->products() : kEmpty;
+}
+
+void ApproxLayerImpl::set_tracing(bool on) {
+  tracing_ = on;
+  if (on) trace_ = OperandTrace{};
+}
+
+OperandTrace ApproxLayerImpl::TakeTrace() {
+  OperandTrace t = std::move(trace_);
+  trace_ = OperandTrace{};
+  return t;
+}
+
+torch::Tensor ApproxLayerImpl::Apply(const torch::Tensor& x, const torch::Tensor& w) const {
+  if (is_conv_) {
+    return F::conv2d(x, w, F::Conv2dFuncOptions()
+                               .bias(bias)
+                               .stride(torch::ExpandingArray<2>(stride_))
+                               .padding(torch::ExpandingArray<2>(padding_))
+                               .dilation(torch::ExpandingArray<2>(dilation_))
+                               .groups(groups_));
+  }
+  return F::linear(x, w, bias);
+}
+
+void ApproxLayerImpl::Observe(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor lo = x.min(), hi = x.max();
+  if (observed_.item<float>() == 0) {
+    act_min_.copy_(lo);
+    act_max_.copy_(hi);
+    observed_.fill_(1);
+  } else {
+    act_min_.add_(kObserverMomentum * (lo - act_min_));
+    act_max_.add_(kObserverMomentum * (hi - act_max_));
+  }
+}
+
+QuantParams ApproxLayerImpl::ActivationQuantParams() const {
+  const double lo = std::min(0.0, static_cast<double>(act_min_.item<float>()));
+  const double hi = std::max(0.0, static_cast<double>(act_max_.item<float>()));
+  QuantParams q;
+  q.scale = std::max((hi - lo) / (kActMax - kActMin), 1e-8);
+  q.zero_point = std::clamp<int64_t>(std::llround(kActMin - lo / q.scale), kActMin, kActMax);
+  return q;
+}
+
+QuantParams ApproxLayerImpl::WeightQuantParams() const {
+  const double amax = weight.detach().abs().max().item<double>();
+  QuantParams q;
+  q.scale = std::max(amax / kWeightMax, 1e-8);
+  q.zero_point = 0;
+  return q;
+}
+
+torch::Tensor ApproxLayerImpl::ActivationCodes(const torch::Tensor& x,
+                                               const QuantParams& q) const {
+  return torch::clamp(torch::round(x / q.scale) + q.zero_point, kActMin, kActMax);
+}
+
+torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q) const {
+  return torch::clamp(torch::round(weight.detach() / q.scale), kWeightMin, kWeightMax);
+}
+
+torch::Tensor ApproxLayerImpl::CodeRows(const torch::Tensor& codes, const QuantParams& q,
+                                        int64_t group, int64_t* positions) const {
+  if (!is_conv_) {
+    *positions = 1;
+    return codes;
+  }
+  const int64_t cg = in_ / groups_;
+  const torch::Tensor slice = codes.slice(1, group * cg, (group + 1) * cg);
+  // Unfold pads with 0, which must be the code of the real value 0: shift
+  // by the zero point around it.
+  torch::Tensor cols =
+      F::unfold(slice - q.zero_point,
+                F::UnfoldFuncOptions(torch::ExpandingArray<2>(kernel_))
+                    .dilation(torch::ExpandingArray<2>(dilation_))
+                    .padding(torch::ExpandingArray<2>(padding_))
+                    .stride(torch::ExpandingArray<2>(stride_))) +
+      q.zero_point;  // [B, fan_in, L]
+  *positions = cols.size(2);
+  return cols.permute({0, 2, 1}).reshape({-1, fan_in_});
+}
+
+torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
+  TORCH_CHECK(gemm_ != nullptr, "layer has no multiplier table in approx mode");
+  const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
+  torch::Tensor result;
+  {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor act = ActivationCodes(x.detach(), qa);
+    const torch::Tensor wcodes = WeightCodes(qw);
+    const int64_t batch = x.size(0);
+    const int64_t out_g = out_ / groups_;
+    std::vector<torch::Tensor> group_out;
+    int64_t positions = 1;
+    for (int64_t g = 0; g < groups_; ++g) {
+      const torch::Tensor rows = CodeRows(act, qa, g, &positions);
+      const torch::Tensor a = (rows + 128).to(torch::kUInt8).contiguous();
+      const torch::Tensor wg = wcodes.reshape({out_, fan_in_}).slice(0, g * out_g, (g + 1) * out_g);
+      const torch::Tensor b = (wg + 128).to(torch::kUInt8).contiguous();
+      torch::Tensor c = torch::empty({a.size(0), out_g}, torch::kInt32);
+      gemm_->Multiply(a.data_ptr<uint8_t>(), a.size(0), b.data_ptr<uint8_t>(), out_g,
+                      fan_in_, c.data_ptr<int32_t>(), torch::get_num_threads());
+      // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
+      // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
+      const torch::Tensor wsum = wg.sum(1).to(torch::kDouble);
+      torch::Tensor y = (c.to(torch::kDouble) - qa.zero_point * wsum) * (qa.scale * qw.scale);
+      group_out.push_back(y.to(torch::kFloat));
+    }
+    torch::Tensor y = torch::cat(group_out, 1);  // [B * positions, out]
+    if (is_conv_) {
+      const int64_t oh = (x.size(2) + 2 * padding_[0] - dilation_[0] * (kernel_[0] - 1) - 1) /
+                             stride_[0] + 1;
+      const int64_t ow = (x.size(3) + 2 * padding_[1] - dilation_[1] * (kernel_[1] - 1) - 1) /
+                             stride_[1] + 1;
+      y = y.reshape({batch, positions, out_}).permute({0, 2, 1}).reshape({batch, out_, oh, ow});
+      if (bias.defined()) y = y + bias.detach().reshape({1, out_, 1, 1});
+    } else if (bias.defined()) {
+      y = y + bias.detach();
+    }
+    result = y;
+  }
+  // Straight-through: the value of the approximate result, the gradients of
+  // the exact quantised operation.
+  const torch::Tensor exact = Apply(
+      torch::fake_quantize_per_tensor_affine(x, qa.scale, qa.zero_point, kActMin, kActMax),
+      torch::fake_quantize_per_tensor_affine(weight, qw.scale, 0, kWeightMin, kWeightMax));
+  return exact + (result - exact).detach();
+}
+
+void ApproxLayerImpl::Record(const torch::Tensor& x) {
+  torch::NoGradGuard no_grad;
+  const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
+  const torch::Tensor act = ActivationCodes(x.detach(), qa);
+  trace_.fan_in = fan_in_;
+  for (int64_t g = 0; g < groups_; ++g) {
+    int64_t positions;
+    const torch::Tensor rows = CodeRows(act, qa, g, &positions).to(torch::kShort).contiguous();
+    trace_.features.insert(trace_.features.end(), rows.data_ptr<int16_t>(),
+                           rows.data_ptr<int16_t>() + rows.numel());
+  }
+  const torch::Tensor w = WeightCodes(qw).to(torch::kShort).contiguous();
+  trace_.weights.assign(w.data_ptr<int16_t>(), w.data_ptr<int16_t>() + w.numel());
+}
+
+torch::Tensor ApproxLayerImpl::forward(const torch::Tensor& x) {
+  if (is_conv_ && opcount_ == 0) {
+    const int64_t oh = (x.size(2) + 2 * padding_[0] - dilation_[0] * (kernel_[0] - 1) - 1) /
+                           stride_[0] + 1;
+    const int64_t ow = (x.size(3) + 2 * padding_[1] - dilation_[1] * (kernel_[1] - 1) - 1) /
+                           stride_[1] + 1;
+    opcount_ = out_ * oh * ow * fan_in_;
+  }
+  if (mode_ == Mode::kBaseline) return Apply(x, weight);
+  if (is_training() || observed_.item<float>() == 0) Observe(x);
+  if (tracing_) Record(x);
+  if (mode_ == Mode::kApprox) return ApproxForward(x);
+  const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
+  torch::Tensor y = Apply(
+      torch::fake_quantize_per_tensor_affine(x, qa.scale, qa.zero_point, kActMin, kActMax),
+      torch::fake_quantize_per_tensor_affine(weight, qw.scale, 0, kWeightMin, kWeightMax));
+  if (mode_ == Mode::kGradientSearch && is_training()) {
+    y = y + torch::randn_like(y) * y.std().detach() * sigma;
+  }
+  return y;
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,112 @@
+// Approximable layers (Conv2d and Linear) in four modes, as in TorchApprox:
+//
+// - kBaseline: FP32.
+// - kQat: fake quantisation; activations unsigned per-tensor affine 0..127
+//   (moving-average min/max observer), weights signed symmetric -128..127.
+// - kGradientSearch: the quantised output plus N(0,1) * std(y) * sigma in
+//   training only; sigma is a learnable parameter that receives gradients.
+// - kApprox: the integer operands go through the layer's product table
+//   (LutGemm); the result is rescaled and the bias added. Backward is
+//   straight-through: the gradients of the exact quantised operation.
+//
+//   ApproxLayer conv1(torch::nn::Conv2dOptions(1, 6, 5).padding(2).bias(false));
+//   conv1->set_mode(Mode::kQat);
+//   torch::Tensor y = conv1->forward(x);
+#ifndef AGNAPPROX_NETS_APPROX_LAYER_H_
+#define AGNAPPROX_NETS_APPROX_LAYER_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "deploy/lut_gemm.h"
+
+namespace agnapprox {
+
+enum class Mode { kBaseline, kQat, kGradientSearch, kApprox };
+
+const char* ModeName(Mode mode);
+
+// Per-tensor quantisation: real = scale * (code - zero_point).
+struct QuantParams {
+  double scale = 1;
+  int64_t zero_point = 0;
+};
+
+// Integer operands seen by one layer: activation codes as im2col rows of
+// fan_in (0..127) and weight codes [out, fan_in] (-128..127).
+struct OperandTrace {
+  int64_t fan_in = 0;
+  std::vector<int16_t> features;
+  std::vector<int16_t> weights;
+};
+
+class ApproxLayerImpl : public torch::nn::Module {
+ public:
+  explicit ApproxLayerImpl(const torch::nn::Conv2dOptions& options);
+  explicit ApproxLayerImpl(const torch::nn::LinearOptions& options);
+
+  torch::Tensor forward(const torch::Tensor& x);
+
+  void set_mode(Mode mode) { mode_ = mode; }
+  Mode mode() const { return mode_; }
+
+  // The product table used in kApprox: 65536 int32 in signed value order
+  // (row = activation a + 128, column = weight b + 128).
+  void set_table(const std::vector<int32_t>& products, const std::string& name);
+  bool has_table() const { return gemm_ != nullptr; }
+  const std::string& multiplier_name() const { return multiplier_name_; }
+  const std::vector<int32_t>& table() const;
+
+  // Multiplications per inference (per sample). Conv layers know it after
+  // their first forward; Linear layers from the start.
+  int64_t opcount() const { return opcount_; }
+  int64_t fan_in() const { return fan_in_; }
+  bool is_conv() const { return is_conv_; }
+
+  // Starts or stops recording operand codes on forward (quantised modes).
+  void set_tracing(bool on);
+  OperandTrace TakeTrace();
+
+  QuantParams ActivationQuantParams() const;
+  QuantParams WeightQuantParams() const;
+
+  // Learnable relative noise tolerance sigma_l (gradient search).
+  torch::Tensor sigma;
+  torch::Tensor weight;
+  torch::Tensor bias;  // undefined when the layer has none
+
+ private:
+  torch::Tensor Apply(const torch::Tensor& x, const torch::Tensor& w) const;
+  void Observe(const torch::Tensor& x);
+  torch::Tensor ActivationCodes(const torch::Tensor& x, const QuantParams& q) const;
+  torch::Tensor WeightCodes(const QuantParams& q) const;
+  // Rows of activation codes [rows, fan_in] for group g.
+  torch::Tensor CodeRows(const torch::Tensor& codes, const QuantParams& q,
+                         int64_t group, int64_t* positions) const;
+  torch::Tensor ApproxForward(const torch::Tensor& x);
+  void Record(const torch::Tensor& x);
+
+  bool is_conv_;
+  int64_t in_ = 0, out_ = 0, groups_ = 1;
+  std::vector<int64_t> kernel_, stride_, padding_, dilation_;
+  int64_t fan_in_ = 0;
+  int64_t opcount_ = 0;
+  Mode mode_ = Mode::kBaseline;
+  // Moving-average min/max of the activations (buffers, so they are saved).
+  torch::Tensor act_min_, act_max_, observed_;
+  std::shared_ptr<LutGemm> gemm_;
+  std::string multiplier_name_;
+  bool tracing_ = false;
+  OperandTrace trace_;
+};
+TORCH_MODULE(ApproxLayer);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_NETS_APPROX_LAYER_H_

@@ -1,0 +1,118 @@
+#include "nets/train.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace agnapprox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// One line, redrawn in place on a terminal; only the final state elsewhere.
+void Progress(const std::string& label, int epoch, int epochs, int64_t batch,
+              int64_t batches, double loss, double elapsed, bool done) {
+  static const bool tty = isatty(STDERR_FILENO);
+  if (!tty && !done) return;
+  constexpr int kWidth = 24;
+  const int filled = static_cast<int>(kWidth * batch / std::max<int64_t>(batches, 1));
+  const double eta = batch > 0 ? elapsed * (batches - batch) / batch : 0;
+  std::fprintf(stderr, "%s%-16s epoch %d/%d [%s%s] %lld/%lld loss %.4f %s %.0fs%s",
+               tty ? "\r" : "", label.c_str(), epoch, epochs,
+               std::string(filled, '#').c_str(), std::string(kWidth - filled, '.').c_str(),
+               static_cast<long long>(batch), static_cast<long long>(batches), loss,
+               done ? "took" : "ETA", done ? elapsed : eta, done ? "\n" : "");
+  std::fflush(stderr);
+}
+
+std::vector<double> Sigmas(ApproxNetImpl& net) {
+  std::vector<double> s;
+  for (auto& [name, layer] : net.approx_layers()) s.push_back(layer->sigma.item<double>());
+  return s;
+}
+
+}  // namespace
+
+double Evaluate(ApproxNetImpl& net, const Dataset& data, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  net.eval();
+  int64_t correct = 0;
+  for (int64_t start = 0; start < data.size(); start += batch_size) {
+    const int64_t end = std::min(start + batch_size, data.size());
+    const torch::Tensor logits = net.forward(data.images.slice(0, start, end));
+    correct += logits.argmax(1).eq(data.labels.slice(0, start, end)).sum().item<int64_t>();
+  }
+  return data.size() == 0 ? 0.0 : static_cast<double>(correct) / data.size();
+}
+
+std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
+                                    const StageSettings& settings, const Dataset& train,
+                                    const Dataset& test, const TrainOptions& options) {
+  net.set_mode(mode);
+  // Sigma is learnt only in gradient search; elsewhere it stays as it is.
+  std::vector<torch::Tensor> params;
+  for (const auto& p : net.named_parameters()) {
+    const bool is_sigma = p.key().size() >= 5 && p.key().substr(p.key().size() - 5) == "sigma";
+    if (!is_sigma || mode == Mode::kGradientSearch) params.push_back(p.value());
+  }
+  torch::optim::SGD optimizer(params, torch::optim::SGDOptions(settings.lr)
+                                          .momentum(settings.momentum)
+                                          .weight_decay(settings.weight_decay));
+  torch::optim::StepLR scheduler(optimizer, settings.step_size, settings.gamma);
+  std::vector<EpochResult> results;
+  const int64_t n = train.size();
+  const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
+    const auto start = Clock::now();
+    net.train();
+    torch::manual_seed(options.seed * 1000003 + epoch);
+    const torch::Tensor order = torch::randperm(n, torch::kLong);
+    double loss_sum = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      const torch::Tensor idx =
+          order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
+      const torch::Tensor x = train.images.index_select(0, idx);
+      const torch::Tensor y = train.labels.index_select(0, idx);
+      optimizer.zero_grad();
+      torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
+      if (mode == Mode::kGradientSearch) {
+        double total = 0;
+        for (auto& [name, layer] : net.approx_layers()) total += layer->opcount();
+        torch::Tensor reward = torch::zeros({});
+        for (auto& [name, layer] : net.approx_layers()) {
+          reward = reward + (layer->opcount() / total) *
+                                torch::clamp_max(layer->sigma.abs(), options.sigma_max);
+        }
+        loss = loss - options.lambda * reward;
+      }
+      loss.backward();
+      optimizer.step();
+      loss_sum += loss.item<double>();
+      if (options.progress) {
+        Progress(options.label, epoch, settings.epochs, b + 1, batches, loss_sum / (b + 1),
+                 Seconds(start), false);
+      }
+    }
+    scheduler.step();
+    EpochResult r;
+    r.epoch = epoch;
+    r.loss = batches > 0 ? loss_sum / batches : 0;
+    r.accuracy = Evaluate(net, test, 512);
+    r.sigmas = Sigmas(net);
+    r.seconds = Seconds(start);
+    if (options.progress) {
+      Progress(options.label, epoch, settings.epochs, batches, batches, r.loss, r.seconds, true);
+    }
+    results.push_back(r);
+  }
+  return results;
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,52 @@
+// Training and evaluation of an approximable network in one mode.
+//
+// Gradient search adds agnapprox's tolerance term to the loss:
+//   CE - lambda * sum_l (ops_l / ops_total) * min(|sigma_l|, sigma_max)
+//
+//   TrainOptions o;
+//   std::vector<EpochResult> r =
+//       TrainStage(*net, Mode::kQat, net->training_settings().qat, train, test, o);
+#ifndef AGNAPPROX_NETS_TRAIN_H_
+#define AGNAPPROX_NETS_TRAIN_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "nets/approx_net.h"
+#include "nets/dataset.h"
+
+namespace agnapprox {
+
+struct TrainOptions {
+  int64_t batch_size = 128;
+  uint64_t seed = 0;
+  // Gradient search only.
+  double lambda = 0.2;
+  double sigma_max = 0.5;
+  // Printed on the progress line, e.g. "qat".
+  std::string label;
+  // Shows a progress bar with the batch count, loss and ETA on stderr.
+  bool progress = true;
+};
+
+struct EpochResult {
+  int epoch = 0;            // 1-based
+  double loss = 0;          // mean training loss
+  double accuracy = 0;      // on the test data after the epoch
+  std::vector<double> sigmas;  // each approximable layer's sigma, in order
+  double seconds = 0;
+};
+
+// Trains `epochs` of `settings` in `mode`, evaluating on `test` after each.
+std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
+                                    const StageSettings& settings, const Dataset& train,
+                                    const Dataset& test, const TrainOptions& options);
+
+// Top-1 accuracy in eval mode (no noise, observers frozen).
+double Evaluate(ApproxNetImpl& net, const Dataset& data, int64_t batch_size);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_NETS_TRAIN_H_
