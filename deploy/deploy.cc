@@ -1,0 +1,113 @@
+#include "deploy/deploy.h"
+
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "stats/file_io.h"
+
+namespace agnapprox {
+namespace {
+
+std::string TableKey(const std::string& layer) { return "agnapprox/table/" + layer; }
+std::string NameKey(const std::string& layer) { return "agnapprox/multiplier/" + layer; }
+
+}  // namespace
+
+absl::Status DeployMultipliers(ApproxNetImpl& net, const MatchingInfo& matching,
+                               const Catalog& catalog) {
+  auto layers = net.approx_layers();
+  if (layers.size() != matching.layers.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the network has ", layers.size(), " approximable layers but the matching has ",
+        matching.layers.size()));
+  }
+  std::vector<std::vector<int32_t>> tables;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const LayerInfo& info = matching.layers[i];
+    if (layers[i].first != info.name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer ", i + 1, " is ", layers[i].first, " in the network but ", info.name,
+          " in the matching (names and order must agree)"));
+    }
+    const Multiplier* m = FindMultiplier(catalog, info.multiplier_name);
+    if (m == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer ", info.name, ": multiplier ", info.multiplier_name, " is not in ",
+          catalog.source));
+    }
+    absl::StatusOr<std::vector<int32_t>> table = ProductsFor(*m, OperandRange::kSigned);
+    if (!table.ok()) return table.status();
+    tables.push_back(std::move(*table));
+  }
+  for (size_t i = 0; i < layers.size(); ++i) {
+    layers[i].second->set_table(tables[i], matching.layers[i].multiplier_name);
+    layers[i].second->set_mode(Mode::kApprox);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeployUniform(ApproxNetImpl& net, const Multiplier& multiplier) {
+  absl::StatusOr<std::vector<int32_t>> table = ProductsFor(multiplier, OperandRange::kSigned);
+  if (!table.ok()) return table.status();
+  for (auto& [name, layer] : net.approx_layers()) {
+    layer->set_table(*table, multiplier.name);
+    layer->set_mode(Mode::kApprox);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SaveDeployedModel(ApproxNetImpl& net, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  try {
+    torch::serialize::OutputArchive archive;
+    net.save(archive);
+    for (auto& [name, layer] : net.approx_layers()) {
+      if (!layer->has_table()) {
+        return absl::InvalidArgumentError(absl::StrCat("layer ", name, " has no multiplier"));
+      }
+      const std::vector<int32_t>& t = layer->table();
+      archive.write(TableKey(name),
+                    torch::from_blob(const_cast<int32_t*>(t.data()), {65536}, torch::kInt32).clone());
+      archive.write(NameKey(name), c10::IValue(layer->multiplier_name()));
+    }
+    archive.save_to(tmp);
+  } catch (const c10::Error& e) {
+    std::remove(tmp.c_str());
+    return absl::InternalError(absl::StrCat(path, ": cannot save: ", e.what_without_backtrace()));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot write"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LoadDeployedModel(ApproxNetImpl& net, const std::string& path) {
+  if (absl::StatusOr<long long> size = RegularFileSize(path); !size.ok()) return size.status();
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    net.load(archive);
+    for (auto& [name, layer] : net.approx_layers()) {
+      torch::Tensor table;
+      c10::IValue multiplier;
+      if (!archive.try_read(TableKey(name), table) ||
+          !archive.try_read(NameKey(name), multiplier) || table.numel() != 65536 ||
+          table.scalar_type() != torch::kInt32 || !multiplier.isString()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": layer ", name, " has no multiplier table"));
+      }
+      table = table.contiguous();
+      layer->set_table(std::vector<int32_t>(table.data_ptr<int32_t>(),
+                                            table.data_ptr<int32_t>() + 65536),
+                       multiplier.toStringRef());
+      layer->set_mode(Mode::kApprox);
+    }
+  } catch (const c10::Error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a deployed model: ", e.what_without_backtrace()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace agnapprox

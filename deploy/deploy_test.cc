@@ -1,0 +1,83 @@
+#include "deploy/deploy.h"
+
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+#include "multipliers/builtin.h"
+#include "nets/lenet5.h"
+
+namespace agnapprox {
+namespace {
+
+MatchingInfo Matching(std::vector<std::pair<std::string, std::string>> layers) {
+  MatchingInfo m;
+  for (auto& [name, mult] : layers) {
+    LayerInfo l;
+    l.name = name;
+    l.multiplier_name = mult;
+    m.layers.push_back(l);
+  }
+  return m;
+}
+
+TEST(Deploy, SetsEachLayersTable) {
+  LeNet5 net;
+  const Catalog c = BuiltinCatalog();
+  ASSERT_TRUE(DeployMultipliers(*net,
+                                Matching({{"conv1", "drum4_s"}, {"conv2", "exact_s"},
+                                          {"fc1", "mitchell_u"}, {"fc2", "trunc4_s"},
+                                          {"fc3", "exact_u"}}),
+                                c)
+                  .ok());
+  auto layers = net->approx_layers();
+  EXPECT_EQ(layers[0].second->multiplier_name(), "drum4_s");
+  EXPECT_EQ(layers[0].second->mode(), Mode::kApprox);
+  EXPECT_EQ(layers[0].second->table(), FindMultiplier(c, "drum4_s")->products);
+  // An unsigned multiplier goes in as its sign-magnitude signed table.
+  EXPECT_EQ(layers[2].second->table(),
+            SignMagnitudeProducts(FindMultiplier(c, "mitchell_u")->products));
+}
+
+TEST(Deploy, MismatchedNamesOrOrderAreRefused) {
+  LeNet5 net;
+  const Catalog c = BuiltinCatalog();
+  absl::Status swapped = DeployMultipliers(
+      *net,
+      Matching({{"conv2", "exact_s"}, {"conv1", "exact_s"}, {"fc1", "exact_s"},
+                {"fc2", "exact_s"}, {"fc3", "exact_s"}}),
+      c);
+  ASSERT_FALSE(swapped.ok());
+  EXPECT_NE(swapped.message().find("conv1"), std::string::npos) << swapped;
+  EXPECT_FALSE(DeployMultipliers(*net, Matching({{"conv1", "exact_s"}}), c).ok());
+  absl::Status unknown = DeployMultipliers(
+      *net,
+      Matching({{"conv1", "nope"}, {"conv2", "exact_s"}, {"fc1", "exact_s"},
+                {"fc2", "exact_s"}, {"fc3", "exact_s"}}),
+      c);
+  EXPECT_NE(unknown.message().find("nope"), std::string::npos);
+  for (auto& [name, layer] : net->approx_layers()) EXPECT_FALSE(layer->has_table());
+}
+
+TEST(Deploy, SaveAndLoadKeepsOutputs) {
+  torch::manual_seed(0);
+  LeNet5 net;
+  const torch::Tensor x = torch::randn({8, 1, 28, 28});
+  net->set_mode(Mode::kQat);
+  net->train();
+  net->forward(x);  // observers
+  const Catalog c = BuiltinCatalog();
+  ASSERT_TRUE(DeployUniform(*net, *FindMultiplier(c, "drum4_s")).ok());
+  net->eval();
+  const torch::Tensor before = net->forward(x);
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/lenet5.pt";
+  ASSERT_TRUE(SaveDeployedModel(*net, path).ok());
+  LeNet5 other;
+  ASSERT_TRUE(LoadDeployedModel(*other, path).ok());
+  other->eval();
+  EXPECT_TRUE(torch::equal(other->forward(x), before));
+  EXPECT_EQ(other->approx_layers()[1].second->multiplier_name(), "drum4_s");
+  EXPECT_FALSE(LoadDeployedModel(*other, path + ".missing").ok());
+}
+
+}  // namespace
+}  // namespace agnapprox
