@@ -30,6 +30,13 @@ void AppendString(const std::string& s, std::string* out) {
 
 }  // namespace
 
+Json Json::Raw(std::string text) {
+  Json j(Kind::kRaw);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  j.string_ = std::move(text);
+  return j;
+}
+
 Json& Json::Set(const std::string& key, Json value) {
   for (auto& member : members_) {
     if (member.first == key) {
@@ -77,6 +84,9 @@ void Json::DumpTo(std::string* out, int indent) const {
     }
     case Kind::kString:
       AppendString(string_, out);
+      return;
+    case Kind::kRaw:
+      *out += string_;
       return;
     case Kind::kArray:
       if (items_.empty()) {

@@ -27,6 +27,8 @@ class Json {
   Json(std::string s) : kind_(Kind::kString), string_(std::move(s)) {}
 
   static Json Object() { return Json(Kind::kObject); }
+  // Already-serialised JSON, embedded as it is (trailing newlines dropped).
+  static Json Raw(std::string text);
   static Json Array() { return Json(Kind::kArray); }
 
   // REQUIRES: an object. Appends (or replaces) `key`; returns *this.
@@ -38,7 +40,7 @@ class Json {
   std::string Dump() const;
 
  private:
-  enum class Kind { kNull, kBool, kNumber, kInteger, kString, kArray, kObject };
+  enum class Kind { kNull, kBool, kNumber, kInteger, kString, kArray, kObject, kRaw };
   explicit Json(Kind kind) : kind_(kind) {}
   void DumpTo(std::string* out, int indent) const;
 
