@@ -262,6 +262,7 @@ absl::Status Pipeline::GradientSearch() {
     torch::NoGradGuard no_grad;
     for (auto& [name, layer] : net_->approx_layers()) layer->sigma.fill_(o_.initial_noise);
   }
+  state_.set_initial_noise(o_.initial_noise);
   const double acc = Train("gradient_search", Mode::kGradientSearch,
                            Settings("gradient_search", net_->training_settings().gradient_search));
   (*state_.mutable_accuracy())["gradient_search_accuracy"] = acc;
@@ -422,29 +423,30 @@ absl::Status Pipeline::Summary() {
                           "approx_accuracy_before_retraining", "approx_accuracy"}) {
     summary.Set(key, state_.accuracy().at(key));
   }
-  summary.Set("relative_energy_consumption", state_.relative_energy())
+  summary.Set("lambda", o_.lambda)
+      .Set("relative_energy_consumption", state_.relative_energy())
       .Set("sigma", std::move(sigma))
-      .Set("matching", Json::Raw(state_.matching_json()))
-      .Set("uniform", Json::Object()
-                          .Set("name", state_.uniform_multiplier())
-                          .Set("relative_energy_consumption", state_.uniform_relative_energy())
-                          .Set("accuracy_before_retraining",
-                               state_.accuracy().at("uniform_accuracy_before_retraining"))
-                          .Set("accuracy", state_.accuracy().at("uniform_accuracy")))
-      .Set("seconds", std::move(seconds));
+      .Set("matching", Json::Raw(state_.matching_json()));
+  if (Done("uniform")) {
+    summary.Set("uniform",
+                Json::Object()
+                    .Set("name", state_.uniform_multiplier())
+                    .Set("relative_energy_consumption", state_.uniform_relative_energy())
+                    .Set("accuracy_before_retraining",
+                         state_.accuracy().at("uniform_accuracy_before_retraining"))
+                    .Set("accuracy", state_.accuracy().at("uniform_accuracy")));
+  }
+  summary.Set("seconds", std::move(seconds));
   if (absl::Status s = WriteFileAtomically(Path("summary.json"), summary.Dump()); !s.ok()) {
     return s;
   }
   if (absl::Status s = WriteFileAtomically(Path("report.html"), RenderReport(state_)); !s.ok()) {
     return s;
   }
-  Say(absl::StrFormat(
-      "done: relative energy %.3f (uniform %s %.3f); accuracy baseline %.4f, qat %.4f, "
-      "approx %.4f (uniform %.4f); %s",
-      state_.relative_energy(), state_.uniform_multiplier(), state_.uniform_relative_energy(),
-      state_.accuracy().at("baseline_accuracy"), state_.accuracy().at("qat_accuracy"),
-      state_.accuracy().at("approx_accuracy"), state_.accuracy().at("uniform_accuracy"),
-      Path("report.html")));
+  Say(absl::StrFormat("done: relative energy %.3f; accuracy baseline %.4f, qat %.4f, approx %.4f; %s",
+                      state_.relative_energy(), state_.accuracy().at("baseline_accuracy"),
+                      state_.accuracy().at("qat_accuracy"), state_.accuracy().at("approx_accuracy"),
+                      Path("report.html")));
   return absl::OkStatus();
 }
 
@@ -468,6 +470,7 @@ absl::Status Pipeline::Run() {
                              Stage{"approx", &Pipeline::Retrain},
                              Stage{"uniform", &Pipeline::Uniform}}) {
     if (Done(stage.name)) continue;
+    if (o_.skip_uniform && std::string(stage.name) == "uniform") continue;
     // Retraining starts from the deployed network; after a resume it is
     // deployed again from the saved choice.
     if (std::string(stage.name) == "approx" && !deployed_) {
@@ -478,7 +481,118 @@ absl::Status Pipeline::Run() {
   return Summary();
 }
 
+absl::StatusOr<proto::PipelineState> ReadState(const std::string& dir) {
+  const std::string path = dir + "/state.txtpb";
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  proto::PipelineState state;
+  if (absl::Status s = ParseTextFormat(*text, path, &state); !s.ok()) return s;
+  return state;
+}
+
+// Starts a sweep run from the main run's baseline and QAT results.
+absl::Status SeedSweepRun(const std::string& main_dir, const proto::PipelineState& main,
+                          const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/checkpoints", ec);
+  for (const char* stage : {"baseline", "qat"}) {
+    const std::string name = std::string("/checkpoints/") + stage + ".pt";
+    std::filesystem::copy_file(main_dir + name, dir + name,
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return absl::InvalidArgumentError(absl::StrCat(main_dir + name, ": ", ec.message()));
+  }
+  proto::PipelineState seed;
+  seed.set_net(main.net());
+  for (const char* stage : {"baseline", "qat"}) {
+    seed.add_completed(stage);
+    (*seed.mutable_seconds())[stage] = main.seconds().at(stage);
+  }
+  for (const char* key : {"baseline_accuracy", "qat_accuracy"}) {
+    (*seed.mutable_accuracy())[key] = main.accuracy().at(key);
+  }
+  for (const proto::EpochRecord& e : main.epochs()) {
+    if (e.stage() == "baseline" || e.stage() == "qat") *seed.add_epochs() = e;
+  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(seed, &text);
+  return WriteFileAtomically(dir + "/state.txtpb", text);
+}
+
 }  // namespace
+
+absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<double>& lambdas) {
+  if (absl::Status s = RunPipeline(options); !s.ok()) return s;
+  absl::StatusOr<proto::PipelineState> main = ReadState(options.output_dir);
+  if (!main.ok()) return main.status();
+  std::vector<std::pair<double, proto::PipelineState>> runs = {{options.lambda, *main}};
+  for (double lambda : lambdas) {
+    PipelineOptions sub = options;
+    sub.lambda = lambda;
+    sub.resume = true;
+    sub.skip_uniform = true;
+    sub.output_dir = absl::StrCat(options.output_dir, "/sweep/lambda_", lambda);
+    std::fprintf(stderr, "[pipeline] sweep: lambda %g in %s\n", lambda, sub.output_dir.c_str());
+    if (!Exists(sub.output_dir + "/state.txtpb")) {
+      if (absl::Status s = SeedSweepRun(options.output_dir, *main, sub.output_dir); !s.ok()) {
+        return s;
+      }
+    }
+    if (absl::Status s = RunPipeline(sub); !s.ok()) return s;
+    absl::StatusOr<proto::PipelineState> state = ReadState(sub.output_dir);
+    if (!state.ok()) return state.status();
+    runs.emplace_back(lambda, *state);
+  }
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.second.relative_energy() < b.second.relative_energy();
+  });
+  Json list = Json::Array();
+  std::vector<std::pair<std::string, std::pair<double, double>>> points;
+  std::string table =
+      "<table><tr><th>lambda</th><th>relative energy</th><th>accuracy before retraining</th>"
+      "<th>accuracy</th><th>Pareto-optimal</th></tr>";
+  double best_accuracy = -1;
+  // Sorted by energy, a run is Pareto-optimal when it is more accurate than
+  // every cheaper run.
+  for (const auto& [lambda, st] : runs) {
+    const double acc = st.accuracy().at("approx_accuracy");
+    const bool pareto = acc > best_accuracy;
+    best_accuracy = std::max(best_accuracy, acc);
+    list.Push(Json::Object()
+                  .Set("lambda", lambda)
+                  .Set("relative_energy_consumption", st.relative_energy())
+                  .Set("approx_accuracy_before_retraining",
+                       st.accuracy().at("approx_accuracy_before_retraining"))
+                  .Set("approx_accuracy", acc)
+                  .Set("pareto_optimal", pareto));
+    points.push_back({absl::StrCat("lambda ", lambda), {st.relative_energy(), acc}});
+    absl::StrAppendFormat(&table,
+                          "<tr><td>%g</td><td>%.4f</td><td>%.4f</td><td>%.4f</td><td>%s</td></tr>",
+                          lambda, st.relative_energy(),
+                          st.accuracy().at("approx_accuracy_before_retraining"), acc,
+                          pareto ? "yes" : "");
+  }
+  table += "</table>";
+  points.push_back({"exact (QAT)", {1.0, main->accuracy().at("qat_accuracy")}});
+  if (main->accuracy().count("uniform_accuracy")) {
+    points.push_back({"uniform " + main->uniform_multiplier(),
+                      {main->uniform_relative_energy(), main->accuracy().at("uniform_accuracy")}});
+  }
+  if (absl::Status s = WriteFileAtomically(options.output_dir + "/sweep.json", list.Dump());
+      !s.ok()) {
+    return s;
+  }
+  const std::string html = absl::StrCat(
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>agnapprox lambda "
+      "sweep</title><style>body{font-family:sans-serif;max-width:980px;margin:2em auto}"
+      "svg{display:block;background:#fafafa;border:1px solid #ddd}.title{font-size:15px;"
+      "font-weight:bold}.tick{font-size:11px;fill:#444}.grid{stroke:#e3e3e3}"
+      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
+      "</head><body><h1>Energy/accuracy trade-off over lambda</h1>",
+      ScatterSvg("Relative energy versus accuracy after retraining", "relative energy",
+                 "accuracy", points),
+      table, "</body></html>\n");
+  return WriteFileAtomically(options.output_dir + "/sweep.html", html);
+}
 
 void ApplyQuick(PipelineOptions* o) {
   o->net = "lenet5";

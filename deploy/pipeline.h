@@ -46,12 +46,20 @@ struct PipelineOptions {
   int64_t num_samples = 512;      // matching's sampled rows per layer
   bool resume = false;
   bool progress = true;
+  // Leaves out stage 7 (used by the lambda sweep's runs).
+  bool skip_uniform = false;
 };
 
 // The settings of --quick: LeNet5 on Fashion-MNIST with few epochs.
 void ApplyQuick(PipelineOptions* options);
 
 absl::Status RunPipeline(const PipelineOptions& options);
+
+// RunPipeline, then stages 3-6 again from the same QAT network for each
+// lambda in `lambdas`, each in output_dir/sweep/lambda_<value>/ (resumable).
+// Writes sweep.json and sweep.html: the energy/accuracy Pareto table and
+// plot of all lambdas, with the uniform and exact points.
+absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<double>& lambdas);
 
 }  // namespace agnapprox
 

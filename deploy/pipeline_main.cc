@@ -3,6 +3,7 @@
 // the built-in signed catalog.
 #include <cstdio>
 #include <map>
+#include <vector>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -33,6 +34,8 @@ ABSL_FLAG(int64_t, trace_samples, 256, "images traced for matching");
 ABSL_FLAG(int64_t, num_samples, 512, "matching's sampled rows per layer; 0 = every row");
 ABSL_FLAG(bool, quick, false, "a small real run: LeNet5, Fashion-MNIST, few epochs");
 ABSL_FLAG(bool, resume, false, "continue after the last completed stage in --output_dir");
+ABSL_FLAG(std::string, sweep_lambda, "",
+          "repeat from the gradient search for each lambda, e.g. 0.05,0.2,0.5");
 
 namespace agnapprox {
 namespace {
@@ -91,6 +94,19 @@ int main(int argc, char** argv) {
   for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;
   if (o.batch_size <= 0) FailWith(absl::InvalidArgumentError("--batch_size: must be positive"));
   if (o.trace_samples <= 0) FailWith(absl::InvalidArgumentError("--trace_samples: must be positive"));
-  if (absl::Status s = RunPipeline(o); !s.ok()) FailWith(s);
+  std::vector<double> lambdas;
+  const std::string sweep = absl::GetFlag(FLAGS_sweep_lambda);
+  if (!sweep.empty()) {
+    for (absl::string_view item : absl::StrSplit(sweep, ',')) {
+      double v;
+      if (!absl::SimpleAtod(item, &v) || !(v >= 0)) {
+        FailWith(absl::InvalidArgumentError(
+            absl::StrCat("--sweep_lambda: '", item, "' is not a non-negative number")));
+      }
+      lambdas.push_back(v);
+    }
+  }
+  const absl::Status s = lambdas.empty() ? RunPipeline(o) : RunLambdaSweep(o, lambdas);
+  if (!s.ok()) FailWith(s);
   return 0;
 }

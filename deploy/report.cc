@@ -107,7 +107,7 @@ std::string BarChartSvg(const std::string& title, const std::vector<std::string>
 }
 
 std::string LineChartSvg(const std::string& title, const std::string& x_label,
-                         const std::vector<Series>& series) {
+                         const std::vector<Series>& series, int first_x) {
   double max = 0;
   size_t n = 0;
   for (const Series& s : series) {
@@ -122,7 +122,7 @@ std::string LineChartSvg(const std::string& title, const std::string& x_label,
   };
   for (size_t i = 0; i < n; ++i) {
     absl::StrAppendFormat(&svg, "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%d</text>",
-                          x_of(i), kHeight - kBottom + 16, static_cast<int>(i + 1));
+                          x_of(i), kHeight - kBottom + 16, static_cast<int>(i) + first_x);
   }
   absl::StrAppendFormat(&svg, "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>",
                         kWidth - kRight - 60, kHeight - kBottom + 30, Escape(x_label));
@@ -135,7 +135,7 @@ std::string LineChartSvg(const std::string& title, const std::string& x_label,
                             "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"><title>%s epoch %d: "
                             "%.4g</title></circle>",
                             x_of(i), y, kColors[k % 8], Escape(series[k].name),
-                            static_cast<int>(i + 1), series[k].values[i]);
+                            static_cast<int>(i) + first_x, series[k].values[i]);
     }
     absl::StrAppendFormat(&svg, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
                           points, kColors[k % 8]);
@@ -201,8 +201,12 @@ std::string RenderReport(const proto::PipelineState& s) {
        {"relative opcount", std::vector<double>(s.layer_relative_opcount().begin(),
                                                 s.layer_relative_opcount().end())}},
       s.relative_energy(), absl::StrFormat("network: %.3f", s.relative_energy()));
+  // Epoch 0 is the initial noise every layer starts from.
   std::vector<Series> sigma(layers.size());
-  for (size_t i = 0; i < layers.size(); ++i) sigma[i].name = layers[i];
+  for (size_t i = 0; i < layers.size(); ++i) {
+    sigma[i].name = layers[i];
+    sigma[i].values.push_back(std::abs(s.initial_noise()));
+  }
   for (const proto::EpochRecord& e : s.epochs()) {
     if (e.stage() != "gradient_search") continue;
     for (int i = 0; i < e.sigma_size() && i < static_cast<int>(sigma.size()); ++i) {
@@ -210,7 +214,7 @@ std::string RenderReport(const proto::PipelineState& s) {
     }
   }
   const std::string sigma_svg =
-      LineChartSvg("|sigma| per layer over the gradient-search epochs", "epoch", sigma);
+      LineChartSvg("|sigma| per layer over the gradient-search epochs", "epoch", sigma, 0);
   const std::vector<std::string> stages = {"baseline", "qat", "gradient search",
                                            "approx (before)", "approx", "uniform (before)",
                                            "uniform"};

@@ -24,9 +24,9 @@ struct Series {
 std::string BarChartSvg(const std::string& title, const std::vector<std::string>& categories,
                         const std::vector<Series>& series, double marker,
                         const std::string& marker_label);
-// One line per series over x = 1..n.
+// One line per series over x = first_x, first_x + 1, ...
 std::string LineChartSvg(const std::string& title, const std::string& x_label,
-                         const std::vector<Series>& series);
+                         const std::vector<Series>& series, int first_x);
 // Labelled points (x, y).
 std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::string& y_label,

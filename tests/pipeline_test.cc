@@ -1,0 +1,185 @@
+// Runs //:pipeline as a user would on a tiny generated Fashion-MNIST-format
+// folder: every stage, the outputs, and a kill during approximate
+// retraining followed by --resume.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "stats/file_io.h"
+
+namespace agnapprox {
+namespace {
+
+std::string Dir() { return std::getenv("TEST_TMPDIR"); }
+
+std::string Runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" +
+         path;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Header(std::vector<uint32_t> dims) {
+  std::string out = {0, 0, 8, static_cast<char>(dims.size())};
+  for (uint32_t d : dims) {
+    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((d >> s) & 0xff));
+  }
+  return out;
+}
+
+// Learnable images: class c lights a 6x6 square at a class-specific place.
+void WriteSplit(const std::string& dir, const std::string& prefix, int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::string images = Header({static_cast<uint32_t>(n), 28, 28});
+  std::string labels = Header({static_cast<uint32_t>(n)});
+  for (int i = 0; i < n; ++i) {
+    const int c = static_cast<int>(rng() % 10);
+    labels.push_back(static_cast<char>(c));
+    for (int y = 0; y < 28; ++y) {
+      for (int x = 0; x < 28; ++x) {
+        const bool on = y >= 2 + (c / 5) * 12 && y < 8 + (c / 5) * 12 && x >= 1 + (c % 5) * 5 &&
+                        x < 7 + (c % 5) * 5;
+        images.push_back(static_cast<char>(on ? 200 + rng() % 55 : rng() % 40));
+      }
+    }
+  }
+  ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-images-idx3-ubyte", images).ok());
+  ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-labels-idx1-ubyte", labels).ok());
+}
+
+std::string Command(const std::string& out, const std::string& extra) {
+  return Runfile("deploy/pipeline_main") + " --data_dir=" + Dir() + "/data --output_dir=" + out +
+         " --epochs=baseline=2,qat=1,gradient_search=2,approx=1 --trace_samples=32 "
+         "--batch_size=64 --threads=1 " + extra;
+}
+
+class PipelineTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    mkdir((Dir() + "/data").c_str(), 0755);
+    WriteSplit(Dir() + "/data", "train", 640, 1);
+    WriteSplit(Dir() + "/data", "t10k", 200, 2);
+  }
+};
+
+TEST_F(PipelineTest, EveryStageAndEveryOutput) {
+  const std::string out = Dir() + "/run";
+  ASSERT_EQ(std::system((Command(out, "") + " 2>" + Dir() + "/log.txt").c_str()), 0)
+      << Slurp(Dir() + "/log.txt");
+  const std::string summary = Slurp(out + "/summary.json");
+  for (const char* key :
+       {"\"baseline_accuracy\"", "\"qat_accuracy\"", "\"gradient_search_accuracy\"",
+        "\"approx_accuracy_before_retraining\"", "\"approx_accuracy\"",
+        "\"relative_energy_consumption\"", "\"sigma\"", "\"matching\"", "\"uniform\"",
+        "\"seconds\"", "\"multiplier_name\"", "\"conv1\""}) {
+    EXPECT_NE(summary.find(key), std::string::npos) << key;
+  }
+  // One metrics line per epoch: 2 + 1 + 2 + 1 + 1 (uniform retraining).
+  const std::string metrics = Slurp(out + "/metrics.jsonl");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 7);
+  EXPECT_NE(metrics.find("\"stage\": \"gradient_search\""), std::string::npos);
+  const std::string report = Slurp(out + "/report.html");
+  EXPECT_EQ(report.rfind("<!DOCTYPE html>", 0), 0u);
+  size_t svgs = 0;
+  for (size_t p = report.find("<svg"); p != std::string::npos; p = report.find("<svg", p + 1)) {
+    ++svgs;
+  }
+  EXPECT_EQ(svgs, 4u);
+  EXPECT_EQ(report.find("http://"), report.find("http://www.w3.org/2000/svg"));  // no fetches
+  EXPECT_NE(Slurp(out + "/traces/traces.txtpb").find("fc3"), std::string::npos);
+  const std::string log = Slurp(Dir() + "/log.txt");
+  EXPECT_NE(log.find("[pipeline] matching"), std::string::npos);
+  EXPECT_NE(log.find("epoch 1/2"), std::string::npos);
+}
+
+TEST_F(PipelineTest, KillDuringRetrainingThenResume) {
+  const std::string out = Dir() + "/killed";
+  // A longer retraining so that the kill lands inside it.
+  const std::string cmd = Command(out, "--epochs=baseline=1,qat=1,gradient_search=1,approx=50");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " 2>/dev/null").c_str(), nullptr);
+    _exit(127);
+  }
+  bool deployed = false;
+  for (int i = 0; i < 6000 && !deployed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    deployed = Slurp(out + "/state.txtpb").find("completed: \"deploy\"") != std::string::npos;
+  }
+  ASSERT_TRUE(deployed);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const std::string state_before = Slurp(out + "/state.txtpb");
+  EXPECT_EQ(state_before.find("completed: \"approx\""), std::string::npos);
+
+  ASSERT_EQ(std::system((Command(out, "--resume --epochs=approx=1") + " 2>" + Dir() +
+                         "/resume.txt").c_str()),
+            0)
+      << Slurp(Dir() + "/resume.txt");
+  const std::string log = Slurp(Dir() + "/resume.txt");
+  EXPECT_NE(log.find("resuming after: deploy"), std::string::npos) << log;
+  EXPECT_EQ(log.find("[pipeline] baseline"), std::string::npos) << log;
+  EXPECT_EQ(log.find("[pipeline] gradient_search"), std::string::npos) << log;
+  EXPECT_NE(log.find("[pipeline] approx"), std::string::npos) << log;
+  EXPECT_NE(Slurp(out + "/summary.json").find("\"approx_accuracy\""), std::string::npos);
+}
+
+TEST_F(PipelineTest, LambdaSweepWritesAParetoTable) {
+  const std::string out = Dir() + "/sweep";
+  ASSERT_EQ(std::system((Command(out, "--sweep_lambda=0.05,2") + " 2>" + Dir() + "/sweep.txt")
+                            .c_str()),
+            0)
+      << Slurp(Dir() + "/sweep.txt");
+  const std::string json = Slurp(out + "/sweep.json");
+  size_t runs = 0;
+  for (size_t p = json.find("\"lambda\""); p != std::string::npos;
+       p = json.find("\"lambda\"", p + 1)) {
+    ++runs;
+  }
+  EXPECT_EQ(runs, 3u);  // the main run's lambda and the two swept ones
+  EXPECT_NE(json.find("\"pareto_optimal\": true"), std::string::npos);
+  EXPECT_NE(Slurp(out + "/sweep.html").find("<svg"), std::string::npos);
+  // The swept runs start from the main run's QAT network.
+  const std::string log = Slurp(Dir() + "/sweep.txt");
+  EXPECT_NE(log.find("resuming after: qat"), std::string::npos) << log;
+}
+
+TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
+  for (const std::string& extra :
+       {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),
+        std::string("--sweep_lambda=0.1,oops"),
+        std::string("--catalog=") + Dir() + "/missing.txtpb"}) {
+    const std::string cmd = Command(Dir() + "/bad", extra) + " 2>" + Dir() + "/err.txt";
+    const int status = std::system(cmd.c_str());
+    EXPECT_EQ(WEXITSTATUS(status), 1) << extra;
+    const std::string err = Slurp(Dir() + "/err.txt");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+  const int status = std::system((Runfile("deploy/pipeline_main") + " --data_dir=" + Dir() +
+                                  "/nowhere --output_dir=" + Dir() + "/bad2 2>" + Dir() +
+                                  "/err2.txt")
+                                     .c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(Slurp(Dir() + "/err2.txt").find("nowhere"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace agnapprox
