@@ -162,6 +162,27 @@ TEST_F(PipelineTest, LambdaSweepWritesAParetoTable) {
   EXPECT_NE(log.find("resuming after: qat"), std::string::npos) << log;
 }
 
+double JsonNumber(const std::string& json, const std::string& key) {
+  const size_t p = json.find("\"" + key + "\": ");
+  return p == std::string::npos ? -1 : std::atof(json.c_str() + p + key.size() + 4);
+}
+
+// LeNet5 on a subset of the real Fashion-MNIST from Debian: trained,
+// traced, matched with the built-in catalog, deployed and run approximately.
+TEST_F(PipelineTest, RealFashionMnistSubset) {
+  const std::string out = Dir() + "/fashion";
+  const std::string cmd = Runfile("deploy/pipeline_main") + " --output_dir=" + out +
+                          " --train_limit=4000 --epochs=baseline=2,qat=1,gradient_search=1,"
+                          "approx=1 --trace_samples=64 2>" + Dir() + "/fashion.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/fashion.txt");
+  const std::string summary = Slurp(out + "/summary.json");
+  EXPECT_GT(JsonNumber(summary, "baseline_accuracy"), 0.7) << summary;
+  EXPECT_GT(JsonNumber(summary, "approx_accuracy"), 0.7) << summary;
+  const double energy = JsonNumber(summary, "relative_energy_consumption");
+  EXPECT_GT(energy, 0);
+  EXPECT_LT(energy, 1);
+}
+
 TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
   for (const std::string& extra :
        {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),
