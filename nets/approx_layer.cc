@@ -42,12 +42,7 @@ ApproxLayerImpl::ApproxLayerImpl(const torch::nn::Conv2dOptions& o) : is_conv_(t
   fan_in_ = in_ / groups_ * kernel_[0] * kernel_[1];
   // Reuse PyTorch's initialisation by building the reference module once.
   torch::nn::Conv2d init(o);
-  weight = register_parameter("weight", init->weight.detach().clone());
-  if (o.bias()) bias = register_parameter("bias", init->bias.detach().clone());
-  sigma = register_parameter("sigma", torch::tensor(0.1));
-  act_min_ = register_buffer("act_min", torch::zeros({}));
-  act_max_ = register_buffer("act_max", torch::zeros({}));
-  observed_ = register_buffer("observed", torch::zeros({}));
+  RegisterState(init->weight, o.bias() ? init->bias : torch::Tensor());
 }
 
 ApproxLayerImpl::ApproxLayerImpl(const torch::nn::LinearOptions& o) : is_conv_(false) {
@@ -56,8 +51,13 @@ ApproxLayerImpl::ApproxLayerImpl(const torch::nn::LinearOptions& o) : is_conv_(f
   fan_in_ = in_;
   opcount_ = in_ * out_;
   torch::nn::Linear init(o);
-  weight = register_parameter("weight", init->weight.detach().clone());
-  if (o.bias()) bias = register_parameter("bias", init->bias.detach().clone());
+  RegisterState(init->weight, o.bias() ? init->bias : torch::Tensor());
+}
+
+void ApproxLayerImpl::RegisterState(const torch::Tensor& init_weight,
+                                    const torch::Tensor& init_bias) {
+  weight = register_parameter("weight", init_weight.detach().clone());
+  if (init_bias.defined()) bias = register_parameter("bias", init_bias.detach().clone());
   sigma = register_parameter("sigma", torch::tensor(0.1));
   act_min_ = register_buffer("act_min", torch::zeros({}));
   act_max_ = register_buffer("act_max", torch::zeros({}));
@@ -84,6 +84,10 @@ OperandTrace ApproxLayerImpl::TakeTrace() {
   OperandTrace t = std::move(trace_);
   trace_ = OperandTrace{};
   return t;
+}
+
+int64_t ApproxLayerImpl::OutputSize(const torch::Tensor& x, int d) const {
+  return (x.size(2 + d) + 2 * padding_[d] - dilation_[d] * (kernel_[d] - 1) - 1) / stride_[d] + 1;
 }
 
 torch::Tensor ApproxLayerImpl::Apply(const torch::Tensor& x, const torch::Tensor& w) const {
@@ -186,11 +190,9 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
     }
     torch::Tensor y = torch::cat(group_out, 1);  // [B * positions, out]
     if (is_conv_) {
-      const int64_t oh = (x.size(2) + 2 * padding_[0] - dilation_[0] * (kernel_[0] - 1) - 1) /
-                             stride_[0] + 1;
-      const int64_t ow = (x.size(3) + 2 * padding_[1] - dilation_[1] * (kernel_[1] - 1) - 1) /
-                             stride_[1] + 1;
-      y = y.reshape({batch, positions, out_}).permute({0, 2, 1}).reshape({batch, out_, oh, ow});
+      y = y.reshape({batch, positions, out_})
+              .permute({0, 2, 1})
+              .reshape({batch, out_, OutputSize(x, 0), OutputSize(x, 1)});
       if (bias.defined()) y = y + bias.detach().reshape({1, out_, 1, 1});
     } else if (bias.defined()) {
       y = y + bias.detach();
@@ -222,11 +224,7 @@ void ApproxLayerImpl::Record(const torch::Tensor& x) {
 
 torch::Tensor ApproxLayerImpl::forward(const torch::Tensor& x) {
   if (is_conv_ && opcount_ == 0) {
-    const int64_t oh = (x.size(2) + 2 * padding_[0] - dilation_[0] * (kernel_[0] - 1) - 1) /
-                           stride_[0] + 1;
-    const int64_t ow = (x.size(3) + 2 * padding_[1] - dilation_[1] * (kernel_[1] - 1) - 1) /
-                           stride_[1] + 1;
-    opcount_ = out_ * oh * ow * fan_in_;
+    opcount_ = out_ * OutputSize(x, 0) * OutputSize(x, 1) * fan_in_;
   }
   if (mode_ == Mode::kBaseline) return Apply(x, weight);
   if (is_training() || observed_.item<float>() == 0) Observe(x);

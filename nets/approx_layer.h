@@ -82,7 +82,12 @@ class ApproxLayerImpl : public torch::nn::Module {
   torch::Tensor bias;  // undefined when the layer has none
 
  private:
+  // Parameters (weight, bias, sigma) and observer buffers, shared by both
+  // constructors.
+  void RegisterState(const torch::Tensor& init_weight, const torch::Tensor& init_bias);
   torch::Tensor Apply(const torch::Tensor& x, const torch::Tensor& w) const;
+  // Conv output height (d = 0) or width (d = 1) for input x [B, C, H, W].
+  int64_t OutputSize(const torch::Tensor& x, int d) const;
   void Observe(const torch::Tensor& x);
   torch::Tensor ActivationCodes(const torch::Tensor& x, const QuantParams& q) const;
   torch::Tensor WeightCodes(const QuantParams& q) const;
