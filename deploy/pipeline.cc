@@ -21,8 +21,10 @@
 #include "matching/select.h"
 #include "multipliers/open_catalog.h"
 #include "multipliers/text_format.h"
+#include "nets/cifar.h"
 #include "nets/dataset.h"
 #include "nets/lenet5.h"
+#include "nets/resnet.h"
 #include "nets/trace.h"
 #include "nets/train.h"
 #include "stats/file_io.h"
@@ -34,7 +36,16 @@ using Clock = std::chrono::steady_clock;
 
 std::shared_ptr<ApproxNetImpl> MakeNet(const std::string& name) {
   if (name == "lenet5") return std::make_shared<LeNet5Impl>();
+  for (int depth : {8, 14, 20, 32}) {
+    if (name == "resnet" + std::to_string(depth)) return std::make_shared<ResNetImpl>(depth);
+  }
   return nullptr;
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t d : shape) absl::StrAppend(&s, s.empty() ? "" : "x", d);
+  return s;
 }
 
 bool Exists(const std::string& path) {
@@ -90,25 +101,40 @@ class Pipeline {
   Catalog catalog_;
   proto::PipelineState state_;
   bool deployed_ = false;
+  // Training augmentation of the data set (CIFAR-10: crop and flip).
+  std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment_;
 };
 
 absl::Status Pipeline::Setup() {
   net_ = MakeNet(o_.net);
   if (net_ == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat("--net: unknown network '", o_.net,
-                                                   "' (available: lenet5)"));
-  }
-  if (o_.dataset != "fashion_mnist" && o_.dataset != "mnist") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--dataset: unknown data set '", o_.dataset, "' (available: fashion_mnist, mnist)"));
+        "--net: unknown network '", o_.net,
+        "' (available: lenet5, resnet8, resnet14, resnet20, resnet32)"));
+  }
+  const bool cifar = o_.dataset == "cifar10";
+  if (o_.dataset != "fashion_mnist" && o_.dataset != "mnist" && !cifar) {
+    return absl::InvalidArgumentError(absl::StrCat("--dataset: unknown data set '", o_.dataset,
+                                                   "' (available: fashion_mnist, mnist, cifar10)"));
+  }
+  if (cifar && o_.data_dir.empty()) {
+    return absl::InvalidArgumentError(
+        "--data_dir: cifar10 needs the folder of data_batch_1.bin ... test_batch.bin");
   }
   const std::string dir = o_.data_dir.empty() ? kFashionMnistDir : o_.data_dir;
-  absl::StatusOr<Dataset> train = LoadMnistLike(dir, true);
+  absl::StatusOr<Dataset> train = cifar ? LoadCifar10(dir, true) : LoadMnistLike(dir, true);
   if (!train.ok()) return train.status();
-  absl::StatusOr<Dataset> test = LoadMnistLike(dir, false);
+  absl::StatusOr<Dataset> test = cifar ? LoadCifar10(dir, false) : LoadMnistLike(dir, false);
   if (!test.ok()) return test.status();
   train_ = o_.train_limit > 0 ? Head(*train, o_.train_limit) : *train;
   test_ = *test;
+  const std::vector<int64_t> shape(train_.images.sizes().begin() + 1, train_.images.sizes().end());
+  if (shape != net_->input_shape()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--net=", o_.net, " takes ", ShapeText(net_->input_shape()), " images but --dataset=",
+        o_.dataset, " has ", ShapeText(shape)));
+  }
+  if (cifar) augment_ = AugmentCifar;
   absl::StatusOr<Catalog> catalog = OpenCatalog(o_.catalog, "");
   if (!catalog.ok()) return catalog.status();
   catalog_ = *catalog;
@@ -223,6 +249,7 @@ double Pipeline::Train(const std::string& stage, Mode mode, const StageSettings&
   t.sigma_max = o_.sigma_max;
   t.label = stage;
   t.progress = o_.progress;
+  t.augment = augment_;
   std::vector<EpochResult> results = TrainStage(*net_, mode, settings, train_, test_, t);
   for (const EpochResult& r : results) {
     proto::EpochRecord* e = state_.add_epochs();

@@ -14,8 +14,9 @@
 #include "command_line.h"
 #include "deploy/pipeline.h"
 
-ABSL_FLAG(std::string, net, "lenet5", "network: lenet5");
-ABSL_FLAG(std::string, dataset, "fashion_mnist", "data set: fashion_mnist or mnist (IDX files)");
+ABSL_FLAG(std::string, net, "lenet5", "network: lenet5, resnet8, resnet14, resnet20, resnet32");
+ABSL_FLAG(std::string, dataset, "fashion_mnist",
+          "data set: fashion_mnist or mnist (IDX files), cifar10 (binary batches)");
 ABSL_FLAG(std::string, data_dir, "", "folder of the IDX files (default: Debian's Fashion-MNIST)");
 ABSL_FLAG(std::string, catalog, "builtin:_s", "catalog file, 'builtin' or 'builtin:FILTER'");
 ABSL_FLAG(std::string, metric, "power", "cost metric: power, area, delay, pdp");

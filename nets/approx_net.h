@@ -20,9 +20,26 @@ struct StageSettings {
   double lr = 1e-3;
   double momentum = 0.9;
   double weight_decay = 0;
-  int step_size = 1;    // epochs between learning-rate steps
+  int step_size = 1;    // epochs between learning-rate steps (0: none)
   double gamma = 0.1;   // learning-rate factor per step
+  // When not empty, the learning rate steps at these epochs instead.
+  std::vector<int> milestones;
+
+  // The learning rate of 0-based epoch `epoch`.
+  double LearningRate(int epoch) const;
 };
+
+inline double StageSettings::LearningRate(int epoch) const {
+  int steps = 0;
+  if (!milestones.empty()) {
+    for (int m : milestones) steps += epoch >= m;
+  } else if (step_size > 0) {
+    steps = epoch / step_size;
+  }
+  double rate = lr;
+  for (int i = 0; i < steps; ++i) rate *= gamma;
+  return rate;
+}
 
 struct TrainingSettings {
   StageSettings baseline, qat, gradient_search, approx;
@@ -35,6 +52,8 @@ class ApproxNetImpl : public torch::nn::Module {
   virtual std::vector<std::pair<std::string, ApproxLayer>> approx_layers() = 0;
   virtual TrainingSettings training_settings() const = 0;
   virtual std::string name() const = 0;
+  // Input image shape {C, H, W} the network expects.
+  virtual std::vector<int64_t> input_shape() const = 0;
 
   // Sets every approximable layer's mode.
   void set_mode(Mode mode) {

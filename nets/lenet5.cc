@@ -31,10 +31,10 @@ std::vector<std::pair<std::string, ApproxLayer>> LeNet5Impl::approx_layers() {
 
 TrainingSettings LeNet5Impl::training_settings() const {
   TrainingSettings s;
-  s.baseline = {10, 0.1, 0.9, 1e-4, 5, 0.75};
-  s.qat = {1, 1e-3, 0.9, 0, 5, 0.1};
-  s.gradient_search = {3, 1e-3, 0.9, 0, 4, 0.1};
-  s.approx = {5, 1e-3, 0.9, 0, 2, 0.1};
+  s.baseline = {10, 0.1, 0.9, 1e-4, 5, 0.75, {}};
+  s.qat = {1, 1e-3, 0.9, 0, 5, 0.1, {}};
+  s.gradient_search = {3, 1e-3, 0.9, 0, 4, 0.1, {}};
+  s.approx = {5, 1e-3, 0.9, 0, 2, 0.1, {}};
   return s;
 }
 

@@ -21,6 +21,7 @@ class LeNet5Impl : public ApproxNetImpl {
   // (step 2).
   TrainingSettings training_settings() const override;
   std::string name() const override { return "lenet5"; }
+  std::vector<int64_t> input_shape() const override { return {1, 28, 28}; }
 
  private:
   ApproxLayer conv1_{nullptr}, conv2_{nullptr}, fc1_{nullptr}, fc2_{nullptr}, fc3_{nullptr};

@@ -65,12 +65,14 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
   torch::optim::SGD optimizer(params, torch::optim::SGDOptions(settings.lr)
                                           .momentum(settings.momentum)
                                           .weight_decay(settings.weight_decay));
-  torch::optim::StepLR scheduler(optimizer, settings.step_size, settings.gamma);
   std::vector<EpochResult> results;
   const int64_t n = train.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
     const auto start = Clock::now();
+    for (auto& group : optimizer.param_groups()) {
+      static_cast<torch::optim::SGDOptions&>(group.options()).lr(settings.LearningRate(epoch - 1));
+    }
     net.train();
     torch::manual_seed(options.seed * 1000003 + epoch);
     const torch::Tensor order = torch::randperm(n, torch::kLong);
@@ -78,7 +80,8 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
     for (int64_t b = 0; b < batches; ++b) {
       const torch::Tensor idx =
           order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
-      const torch::Tensor x = train.images.index_select(0, idx);
+      torch::Tensor x = train.images.index_select(0, idx);
+      if (options.augment) x = options.augment(x, options.seed * 1000003 + epoch * 100003 + b);
       const torch::Tensor y = train.labels.index_select(0, idx);
       optimizer.zero_grad();
       torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
@@ -100,7 +103,6 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
                  Seconds(start), false);
       }
     }
-    scheduler.step();
     EpochResult r;
     r.epoch = epoch;
     r.loss = batches > 0 ? loss_sum / batches : 0;

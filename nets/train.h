@@ -29,6 +29,8 @@ struct TrainOptions {
   std::string label;
   // Shows a progress bar with the batch count, loss and ETA on stderr.
   bool progress = true;
+  // Training-time augmentation of a batch, given a seed (none when empty).
+  std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment;
 };
 
 struct EpochResult {

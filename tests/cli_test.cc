@@ -240,7 +240,7 @@ TEST(CatalogCli, BrokenCatalogsGetOneLine) {
         "multiplier { name: \"a\" signed: true lut { raw_int32: \"x.raw\" } }\n"
         "multiplier { name: \"a\" signed: true lut { raw_int32: \"x.raw\" } }\n");
   Write("x.raw", std::string(65536 * 4, '\0'));
-  for (const std::string& name : {"dup.txtpb", "syntax.txtpb", "garbage.txtpb", "shape.txtpb"}) {
+  for (const std::string name : {"dup.txtpb", "syntax.txtpb", "garbage.txtpb", "shape.txtpb"}) {
     if (name == "syntax.txtpb") Write(name, "multiplier {");
     if (name == "garbage.txtpb") Write(name, std::string("\x00\xff garbage", 10));
     if (name == "shape.txtpb") {

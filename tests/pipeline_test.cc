@@ -183,6 +183,51 @@ TEST_F(PipelineTest, RealFashionMnistSubset) {
   EXPECT_LT(energy, 1);
 }
 
+// A learnable CIFAR-10-format folder: class c brightens channel c % 3.
+void WriteCifar(const std::string& dir, int per_batch) {
+  std::mt19937_64 rng(3);
+  auto batch = [&](int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) {
+      const int c = static_cast<int>(rng() % 10);
+      out.push_back(static_cast<char>(c));
+      for (int p = 0; p < 3072; ++p) {
+        const bool lit = p / 1024 == c % 3 && (p % 1024) / 32 < 8 + 2 * c;
+        out.push_back(static_cast<char>(lit ? 200 + rng() % 50 : rng() % 60));
+      }
+    }
+    return out;
+  };
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(
+        WriteFileAtomically(dir + "/data_batch_" + std::to_string(i) + ".bin", batch(per_batch))
+            .ok());
+  }
+  ASSERT_TRUE(WriteFileAtomically(dir + "/test_batch.bin", batch(per_batch)).ok());
+}
+
+TEST_F(PipelineTest, ResNet8OnACifarFolder) {
+  mkdir((Dir() + "/cifar").c_str(), 0755);
+  WriteCifar(Dir() + "/cifar", 40);
+  const std::string out = Dir() + "/resnet8";
+  const std::string cmd = Runfile("deploy/pipeline_main") + " --net=resnet8 --dataset=cifar10" +
+                          " --data_dir=" + Dir() + "/cifar --output_dir=" + out +
+                          " --epochs=baseline=1,qat=1,gradient_search=1,approx=1"
+                          " --trace_samples=8 --batch_size=32 --threads=1 --num_samples=64 2>" +
+                          Dir() + "/resnet8.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/resnet8.txt");
+  const std::string summary = Slurp(out + "/summary.json");
+  EXPECT_NE(summary.find("\"layer3_0_conv1\""), std::string::npos);
+  EXPECT_NE(summary.find("\"approx_accuracy\""), std::string::npos);
+  // A network and data set of different image shapes is a clear error.
+  const int status = std::system((Runfile("deploy/pipeline_main") +
+                                  " --net=resnet8 --output_dir=" + Dir() + "/mismatch 2>" +
+                                  Dir() + "/mismatch.txt")
+                                     .c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(Slurp(Dir() + "/mismatch.txt").find("takes 3x32x32 images"), std::string::npos);
+}
+
 TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
   for (const std::string& extra :
        {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),
