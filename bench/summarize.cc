@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
        "BM_LutGemmAdaptLike/784/6/25/real_time", true},
       {"lut_gemm_bench", "table GEMM 100x16x150 vs AdaPT-like",
        "BM_LutGemm/100/16/150/real_time", "BM_LutGemmAdaptLike/100/16/150/real_time", true},
+      {"lut_gemm_bench", "depthwise 96x32x32 3x3, grouped vs per-channel loop",
+       "BM_LutDepthwiseConv/real_time", "BM_LutDepthwiseConvPerChannel/real_time", true},
       {"lut_gemm_bench", "table GEMM 512^3 vs LibTorch fp32 matmul",
        "BM_LutGemm/512/512/512/real_time", "BM_ExactGemmFloat/512/512/512/real_time", true},
       {"catalog_bench", "load a 50-table .npy catalog", "BM_LoadNpyCatalog50", "", false},

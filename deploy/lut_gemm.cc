@@ -16,7 +16,7 @@ constexpr int64_t kBlockRows = 64;  // one zmm of byte indices
 constexpr int64_t kMinMacsPerThread = int64_t{1} << 19;
 
 int ThreadsFor(int threads, int64_t m, int64_t n, int64_t k) {
-  return m * n * k < 2 * kMinMacsPerThread ? 1 : threads;
+  return m * n * k < kMinMacsPerThread ? 1 : threads;
 }
 
 bool CpuHasAvx512Vbmi() {
@@ -66,6 +66,31 @@ AGNAPPROX_AVX512 inline void Lookup(__m512i idx, const uint8_t* lc,
   }
   *words_lo = _mm512_unpacklo_epi8(lo, hi);
   *words_hi = _mm512_unpackhi_epi8(lo, hi);
+}
+
+// The smallest and largest index, 64 bytes at a time.
+AGNAPPROX_AVX512 void MinMaxIndex(const uint8_t* a, int64_t size, int* lowest, int* highest) {
+  __m512i lo = _mm512_set1_epi8(static_cast<char>(0xff)), hi = _mm512_setzero_si512();
+  int64_t i = 0;
+  for (; i + 64 <= size; i += 64) {
+    const __m512i v = _mm512_loadu_si512(a + i);
+    lo = _mm512_min_epu8(lo, v);
+    hi = _mm512_max_epu8(hi, v);
+  }
+  alignas(64) uint8_t l[64], h[64];
+  _mm512_store_si512(l, lo);
+  _mm512_store_si512(h, hi);
+  int low = 255, high = 0;
+  for (int j = 0; j < 64; ++j) {
+    low = std::min<int>(low, l[j]);
+    high = std::max<int>(high, h[j]);
+  }
+  for (; i < size; ++i) {
+    low = std::min<int>(low, a[i]);
+    high = std::max<int>(high, a[i]);
+  }
+  *lowest = low;
+  *highest = high;
 }
 
 // One block of 64 rows against every column. at: [k][64] indices minus
@@ -141,71 +166,94 @@ bool LutGemm::UsesAvx512() const {
 
 void LutGemm::Multiply(const uint8_t* a, int64_t m, const uint8_t* b,
                        int64_t n, int64_t k, int32_t* c, int threads) const {
-  if (m == 0 || n == 0) return;
+  MultiplyGrouped(a, 1, m, b, n, k, c, threads);
+}
+
+void LutGemm::MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m,
+                              const uint8_t* b, int64_t n, int64_t k, int32_t* c,
+                              int threads) const {
+  if (groups == 0 || m == 0 || n == 0) return;
   if (k == 0) {
-    std::fill(c, c + m * n, 0);
+    std::fill(c, c + groups * m * n, 0);
     return;
   }
-  if (UsesAvx512()) {
-    MultiplyAvx512(a, m, b, n, k, c, threads);
-  } else {
-    MultiplyPortable(a, m, b, n, k, c, threads);
+  Window window;
+  const bool avx = UsesAvx512();
+  if (avx) {
+    int lowest = 0, highest = 0;
+#if defined(__x86_64__)
+    MinMaxIndex(a, groups * m * k, &lowest, &highest);
+#endif
+    window.narrow = highest - lowest < 128;
+    window.base = window.narrow ? lowest : 0;
+    // K * offset in uint32 arithmetic: the same wraparound as the reference.
+    window.offset_total =
+        static_cast<int32_t>(static_cast<uint32_t>(offset_) * static_cast<uint32_t>(k));
+  }
+  // Tasks are (group, block of 64 rows, range of columns): all groups in one
+  // parallel loop (depthwise convolution is many tiny GEMMs), and enough
+  // column ranges to keep every thread busy when there are few row blocks.
+  const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
+  const int64_t chunks =
+      std::min<int64_t>(n, std::max<int64_t>(1, (4 + groups * blocks - 1) / (groups * blocks)));
+  const int64_t chunk = (n + chunks - 1) / chunks;
+  RunTasks(ThreadsFor(threads, groups * m, n, k), groups * blocks * chunks, [&](size_t task) {
+    const int64_t g = task / (blocks * chunks);
+    const int64_t rest = task % (blocks * chunks);
+    Tile tile;
+    tile.first = (rest / chunks) * kBlockRows;
+    tile.count = std::min(kBlockRows, m - tile.first);
+    tile.col0 = (rest % chunks) * chunk;
+    tile.cols = std::min(chunk, n - tile.col0);
+    if (tile.cols <= 0) return;
+    const uint8_t* ag = a + g * m * k;
+    const uint8_t* bg = b + g * n * k;
+    int32_t* cg = c + g * m * n;
+    if (avx) {
+      TileAvx512(ag, bg, n, k, tile, window, cg);
+    } else {
+      TilePortable(ag, bg, n, k, tile, cg);
+    }
+  });
+}
+
+void LutGemm::TilePortable(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
+                           const Tile& t, int32_t* c) const {
+  for (int64_t i = t.first; i < t.first + t.count; ++i) {
+    for (int64_t j = t.col0; j < t.col0 + t.cols; ++j) {
+      uint32_t acc = 0;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        acc += static_cast<uint32_t>(products_[a[i * k + kk] * 256 + b[j * k + kk]]);
+      }
+      c[i * n + j] = static_cast<int32_t>(acc);
+    }
   }
 }
 
-void LutGemm::MultiplyPortable(const uint8_t* a, int64_t m, const uint8_t* b,
-                               int64_t n, int64_t k, int32_t* c,
-                               int threads) const {
-  const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
-  RunTasks(ThreadsFor(threads, m, n, k), blocks, [&](size_t block) {
-    const int64_t first = block * kBlockRows;
-    const int64_t count = std::min(kBlockRows, m - first);
-    LutGemmReference(products_, a + first * k, count, b, n, k, c + first * n);
-  });
-}
-
-void LutGemm::MultiplyAvx512(const uint8_t* a, int64_t m, const uint8_t* b,
-                             int64_t n, int64_t k, int32_t* c,
-                             int threads) const {
+void LutGemm::TileAvx512(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
+                         const Tile& t, const Window& w, int32_t* c) const {
 #if defined(__x86_64__)
-  const auto [lo_it, hi_it] = std::minmax_element(a, a + m * k);
-  const int lowest = *lo_it, highest = *hi_it;
-  const bool narrow = highest - lowest < 128;
-  const int base = narrow ? lowest : 0;
-  // K * offset in uint32 arithmetic: the same wraparound as the reference.
-  const int32_t offset_total =
-      static_cast<int32_t>(static_cast<uint32_t>(offset_) * static_cast<uint32_t>(k));
-  // Tasks are (block of 64 rows, range of columns), enough of them to keep
-  // every thread busy even when M is small.
-  const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
-  const int64_t column_chunks =
-      std::min<int64_t>(n, std::max<int64_t>(1, (4 + blocks - 1) / blocks));
-  const int64_t chunk = (n + column_chunks - 1) / column_chunks;
-  RunTasks(ThreadsFor(threads, m, n, k), blocks * column_chunks, [&](size_t task) {
-    const int64_t first = (task / column_chunks) * kBlockRows;
-    const int64_t count = std::min(kBlockRows, m - first);
-    const int64_t col0 = (task % column_chunks) * chunk;
-    const int64_t cols = std::min(chunk, n - col0);
-    if (cols <= 0) return;
-    // Transposed, rebased indices [k][64]; rows past m repeat a valid index.
-    std::vector<uint8_t> at(k * kBlockRows);
-    for (int64_t r = 0; r < kBlockRows; ++r) {
-      const uint8_t* row = a + (first + std::min(r, count - 1)) * k;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        at[kk * kBlockRows + r] = static_cast<uint8_t>(row[kk] - base);
-      }
+  // Transposed, rebased indices [k][64]; rows past the tile repeat a valid
+  // one. Per-thread buffers: depthwise layers run thousands of tiny tiles.
+  thread_local std::vector<uint8_t> at;
+  thread_local std::vector<int32_t> out;
+  at.resize(k * kBlockRows);
+  out.resize(t.cols * kBlockRows);
+  for (int64_t r = 0; r < kBlockRows; ++r) {
+    const uint8_t* row = a + (t.first + std::min(r, t.count - 1)) * k;
+    for (int64_t kk = 0; kk < k; ++kk) {
+      at[kk * kBlockRows + r] = static_cast<uint8_t>(row[kk] - w.base);
     }
-    std::vector<int32_t> out(cols * kBlockRows);
-    Avx512Block(at.data(), b + col0 * k, cols, k, low_bytes_.data(),
-                high_bytes_.data(), base, narrow, offset_total, out.data());
-    for (int64_t r = 0; r < count; ++r) {
-      for (int64_t j = 0; j < cols; ++j) {
-        c[(first + r) * n + col0 + j] = out[j * kBlockRows + r];
-      }
+  }
+  Avx512Block(at.data(), b + t.col0 * k, t.cols, k, low_bytes_.data(), high_bytes_.data(),
+              w.base, w.narrow, w.offset_total, out.data());
+  for (int64_t r = 0; r < t.count; ++r) {
+    for (int64_t j = 0; j < t.cols; ++j) {
+      c[(t.first + r) * n + t.col0 + j] = out[j * kBlockRows + r];
     }
-  });
+  }
 #else
-  MultiplyPortable(a, m, b, n, k, c, threads);
+  TilePortable(a, b, n, k, t, c);
 #endif
 }
 

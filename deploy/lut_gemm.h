@@ -36,6 +36,12 @@ class LutGemm {
   void Multiply(const uint8_t* a, int64_t m, const uint8_t* b, int64_t n,
                 int64_t k, int32_t* c, int threads = 0) const;
 
+  // `groups` independent products in one parallel loop (grouped and
+  // depthwise convolution): a = [groups][M][K], b = [groups][N][K],
+  // c = [groups][M][N].
+  void MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m, const uint8_t* b,
+                       int64_t n, int64_t k, int32_t* c, int threads = 0) const;
+
   // Whether Multiply uses the AVX-512 path on this machine for this table.
   bool UsesAvx512() const;
 
@@ -45,10 +51,20 @@ class LutGemm {
   const std::vector<int32_t>& products() const { return products_; }
 
  private:
-  void MultiplyPortable(const uint8_t* a, int64_t m, const uint8_t* b,
-                        int64_t n, int64_t k, int32_t* c, int threads) const;
-  void MultiplyAvx512(const uint8_t* a, int64_t m, const uint8_t* b,
-                      int64_t n, int64_t k, int32_t* c, int threads) const;
+  // Rows [first, first + count) and columns [col0, col0 + cols) of C.
+  struct Tile {
+    int64_t first = 0, count = 0, col0 = 0, cols = 0;
+  };
+  // The activation index window the AVX-512 path reads tables through.
+  struct Window {
+    int base = 0;
+    bool narrow = false;  // every index in [base, base + 128)
+    int32_t offset_total = 0;
+  };
+  void TilePortable(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
+                    const Tile& t, int32_t* c) const;
+  void TileAvx512(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
+                  const Tile& t, const Window& w, int32_t* c) const;
 
   std::vector<int32_t> products_;
   // Products minus offset_ fit int16; columns of their low and high bytes,

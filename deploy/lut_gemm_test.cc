@@ -91,5 +91,26 @@ TEST(LutGemm, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(one, two);
 }
 
+TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
+  std::mt19937_64 rng(6);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    gemm.set_portable_only(portable);
+    for (Shape s : {Shape{1024, 1, 9}, Shape{70, 3, 18}, Shape{5, 2, 1}}) {
+      const int64_t groups = 7;
+      const std::vector<uint8_t> a = RandomIndices(rng, groups * s.m * s.k, 128, 255);
+      const std::vector<uint8_t> b = RandomIndices(rng, groups * s.n * s.k, 0, 255);
+      std::vector<int32_t> got(groups * s.m * s.n, -1), want(groups * s.m * s.n);
+      gemm.MultiplyGrouped(a.data(), groups, s.m, b.data(), s.n, s.k, got.data(), 2);
+      for (int64_t g = 0; g < groups; ++g) {
+        LutGemmReference(t, a.data() + g * s.m * s.k, s.m, b.data() + g * s.n * s.k, s.n, s.k,
+                         want.data() + g * s.m * s.n);
+      }
+      ASSERT_EQ(got, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace agnapprox

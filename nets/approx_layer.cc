@@ -141,25 +141,26 @@ torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q) const {
   return torch::clamp(torch::round(weight.detach() / q.scale), kWeightMin, kWeightMax);
 }
 
-torch::Tensor ApproxLayerImpl::CodeRows(const torch::Tensor& codes, const QuantParams& q,
-                                        int64_t group, int64_t* positions) const {
+torch::Tensor ApproxLayerImpl::GroupedCodeRows(const torch::Tensor& codes, const QuantParams& q,
+                                               int64_t* positions) const {
   if (!is_conv_) {
     *positions = 1;
-    return codes;
+    return codes.unsqueeze(0);
   }
-  const int64_t cg = in_ / groups_;
-  const torch::Tensor slice = codes.slice(1, group * cg, (group + 1) * cg);
-  // Unfold pads with 0, which must be the code of the real value 0: shift
-  // by the zero point around it.
-  torch::Tensor cols =
-      F::unfold(slice - q.zero_point,
+  // One unfold for every group: its rows are channel-major, so group g's
+  // fan_in values are the g-th contiguous slice.
+  const torch::Tensor cols =
+      F::unfold(codes - q.zero_point,
                 F::UnfoldFuncOptions(torch::ExpandingArray<2>(kernel_))
                     .dilation(torch::ExpandingArray<2>(dilation_))
                     .padding(torch::ExpandingArray<2>(padding_))
                     .stride(torch::ExpandingArray<2>(stride_))) +
-      q.zero_point;  // [B, fan_in, L]
-  *positions = cols.size(2);
-  return cols.permute({0, 2, 1}).reshape({-1, fan_in_});
+      q.zero_point;  // [B, groups * fan_in, L]
+  const int64_t batch = cols.size(0), l = cols.size(2);
+  *positions = l;
+  return cols.reshape({batch, groups_, fan_in_, l})
+      .permute({1, 0, 3, 2})
+      .reshape({groups_, batch * l, fan_in_});
 }
 
 torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
@@ -172,23 +173,22 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
     const torch::Tensor wcodes = WeightCodes(qw);
     const int64_t batch = x.size(0);
     const int64_t out_g = out_ / groups_;
-    std::vector<torch::Tensor> group_out;
+    // All groups in one table GEMM: a = [G][rows][fan_in], b = [G][out_g][fan_in].
     int64_t positions = 1;
-    for (int64_t g = 0; g < groups_; ++g) {
-      const torch::Tensor rows = CodeRows(act, qa, g, &positions);
-      const torch::Tensor a = (rows + 128).to(torch::kUInt8).contiguous();
-      const torch::Tensor wg = wcodes.reshape({out_, fan_in_}).slice(0, g * out_g, (g + 1) * out_g);
-      const torch::Tensor b = (wg + 128).to(torch::kUInt8).contiguous();
-      torch::Tensor c = torch::empty({a.size(0), out_g}, torch::kInt32);
-      gemm_->Multiply(a.data_ptr<uint8_t>(), a.size(0), b.data_ptr<uint8_t>(), out_g,
-                      fan_in_, c.data_ptr<int32_t>(), torch::get_num_threads());
-      // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
-      // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
-      const torch::Tensor wsum = wg.sum(1).to(torch::kDouble);
-      torch::Tensor y = (c.to(torch::kDouble) - qa.zero_point * wsum) * (qa.scale * qw.scale);
-      group_out.push_back(y.to(torch::kFloat));
-    }
-    torch::Tensor y = torch::cat(group_out, 1);  // [B * positions, out]
+    const torch::Tensor rows = GroupedCodeRows(act, qa, &positions);
+    const torch::Tensor a = (rows + 128).to(torch::kUInt8).contiguous();
+    const torch::Tensor w = wcodes.reshape({groups_, out_g, fan_in_});
+    const torch::Tensor b = (w + 128).to(torch::kUInt8).contiguous();
+    const int64_t m = a.size(1);
+    torch::Tensor c = torch::empty({groups_, m, out_g}, torch::kInt32);
+    gemm_->MultiplyGrouped(a.data_ptr<uint8_t>(), groups_, m, b.data_ptr<uint8_t>(), out_g,
+                           fan_in_, c.data_ptr<int32_t>(), torch::get_num_threads());
+    // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
+    // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
+    const torch::Tensor wsum = w.sum(2).to(torch::kDouble).unsqueeze(1);  // [G, 1, out_g]
+    const torch::Tensor yg =
+        ((c.to(torch::kDouble) - qa.zero_point * wsum) * (qa.scale * qw.scale)).to(torch::kFloat);
+    torch::Tensor y = yg.permute({1, 0, 2}).reshape({m, out_});  // [B * positions, out]
     if (is_conv_) {
       y = y.reshape({batch, positions, out_})
               .permute({0, 2, 1})
@@ -212,12 +212,11 @@ void ApproxLayerImpl::Record(const torch::Tensor& x) {
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
   const torch::Tensor act = ActivationCodes(x.detach(), qa);
   trace_.fan_in = fan_in_;
-  for (int64_t g = 0; g < groups_; ++g) {
-    int64_t positions;
-    const torch::Tensor rows = CodeRows(act, qa, g, &positions).to(torch::kShort).contiguous();
-    trace_.features.insert(trace_.features.end(), rows.data_ptr<int16_t>(),
-                           rows.data_ptr<int16_t>() + rows.numel());
-  }
+  int64_t positions;
+  const torch::Tensor rows =
+      GroupedCodeRows(act, qa, &positions).reshape({-1, fan_in_}).to(torch::kShort).contiguous();
+  trace_.features.insert(trace_.features.end(), rows.data_ptr<int16_t>(),
+                         rows.data_ptr<int16_t>() + rows.numel());
   const torch::Tensor w = WeightCodes(qw).to(torch::kShort).contiguous();
   trace_.weights.assign(w.data_ptr<int16_t>(), w.data_ptr<int16_t>() + w.numel());
 }
