@@ -23,8 +23,11 @@
 #include "multipliers/text_format.h"
 #include "nets/cifar.h"
 #include "nets/dataset.h"
+#include "nets/alexnet.h"
 #include "nets/lenet5.h"
+#include "nets/mobilenetv2.h"
 #include "nets/resnet.h"
+#include "nets/vgg.h"
 #include "nets/trace.h"
 #include "nets/train.h"
 #include "stats/file_io.h"
@@ -39,6 +42,11 @@ std::shared_ptr<ApproxNetImpl> MakeNet(const std::string& name) {
   for (int depth : {8, 14, 20, 32}) {
     if (name == "resnet" + std::to_string(depth)) return std::make_shared<ResNetImpl>(depth);
   }
+  for (int depth : {11, 13, 16, 19}) {
+    if (name == "vgg" + std::to_string(depth)) return std::make_shared<VggImpl>(depth);
+  }
+  if (name == "alexnet") return std::make_shared<AlexNetImpl>();
+  if (name == "mobilenetv2") return std::make_shared<MobileNetV2Impl>();
   return nullptr;
 }
 
@@ -110,7 +118,8 @@ absl::Status Pipeline::Setup() {
   if (net_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--net: unknown network '", o_.net,
-        "' (available: lenet5, resnet8, resnet14, resnet20, resnet32)"));
+        "' (available: lenet5, resnet8, resnet14, resnet20, resnet32, vgg11, vgg13, vgg16, "
+        "vgg19, alexnet, mobilenetv2)"));
   }
   const bool cifar = o_.dataset == "cifar10";
   if (o_.dataset != "fashion_mnist" && o_.dataset != "mnist" && !cifar) {

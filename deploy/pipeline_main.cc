@@ -14,7 +14,7 @@
 #include "command_line.h"
 #include "deploy/pipeline.h"
 
-ABSL_FLAG(std::string, net, "lenet5", "network: lenet5, resnet8, resnet14, resnet20, resnet32");
+ABSL_FLAG(std::string, net, "lenet5", "network: lenet5, resnet8/14/20/32, vgg11/13/16/19, alexnet, mobilenetv2");
 ABSL_FLAG(std::string, dataset, "fashion_mnist",
           "data set: fashion_mnist or mnist (IDX files), cifar10 (binary batches)");
 ABSL_FLAG(std::string, data_dir, "", "folder of the IDX files (default: Debian's Fashion-MNIST)");

@@ -1,6 +1,7 @@
 #include "nets/resnet.h"
 
 #include "absl/strings/str_cat.h"
+#include "nets/cifar_settings.h"
 
 namespace agnapprox {
 
@@ -58,13 +59,6 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
 
 std::vector<std::pair<std::string, ApproxLayer>> ResNetImpl::approx_layers() { return layers_; }
 
-TrainingSettings ResNetImpl::training_settings() const {
-  TrainingSettings s;
-  s.baseline = {180, 0.1, 0.9, 1e-4, 0, 0.1, {90, 135}};
-  s.qat = {30, 1e-2, 0.9, 0, 10, 0.1, {}};
-  s.gradient_search = {10, 1e-3, 0.9, 0, 0, 0.1, {6}};
-  s.approx = {10, 1e-2, 0.9, 0, 0, 0.1, {5, 8}};
-  return s;
-}
+TrainingSettings ResNetImpl::training_settings() const { return CifarTrainingSettings(); }
 
 }  // namespace agnapprox

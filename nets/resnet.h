@@ -24,10 +24,7 @@ class ResNetImpl : public ApproxNetImpl {
   explicit ResNetImpl(int depth, int num_classes = 10);
   torch::Tensor forward(torch::Tensor x) override;
   std::vector<std::pair<std::string, ApproxLayer>> approx_layers() override;
-  // agnapprox's ResNet settings: baseline 180 epochs, SGD lr 0.1, momentum
-  // 0.9, weight decay 1e-4, x0.1 at epochs 90 and 135; QAT 30 epochs at 1e-2
-  // (x0.1 every 10); gradient search 10 epochs at 1e-3 (x0.1 at 6);
-  // approx 10 epochs at 1e-2 (x0.1 at 5 and 8).
+  // agnapprox's ResNet settings (nets/cifar_settings.h).
   TrainingSettings training_settings() const override;
   std::string name() const override { return "resnet" + std::to_string(depth_); }
   std::vector<int64_t> input_shape() const override { return {3, 32, 32}; }

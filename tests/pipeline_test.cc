@@ -206,19 +206,27 @@ void WriteCifar(const std::string& dir, int per_batch) {
   ASSERT_TRUE(WriteFileAtomically(dir + "/test_batch.bin", batch(per_batch)).ok());
 }
 
-TEST_F(PipelineTest, ResNet8OnACifarFolder) {
+// Every CIFAR-10 network through every stage on a tiny folder.
+TEST_F(PipelineTest, CifarNetworksRunEveryStage) {
   mkdir((Dir() + "/cifar").c_str(), 0755);
   WriteCifar(Dir() + "/cifar", 40);
-  const std::string out = Dir() + "/resnet8";
-  const std::string cmd = Runfile("deploy/pipeline_main") + " --net=resnet8 --dataset=cifar10" +
-                          " --data_dir=" + Dir() + "/cifar --output_dir=" + out +
-                          " --epochs=baseline=1,qat=1,gradient_search=1,approx=1"
-                          " --trace_samples=8 --batch_size=32 --threads=1 --num_samples=64 2>" +
-                          Dir() + "/resnet8.txt";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/resnet8.txt");
-  const std::string summary = Slurp(out + "/summary.json");
-  EXPECT_NE(summary.find("\"layer3_0_conv1\""), std::string::npos);
-  EXPECT_NE(summary.find("\"approx_accuracy\""), std::string::npos);
+  for (const std::string net : {"resnet8", "resnet14", "resnet20", "resnet32", "vgg11", "vgg13",
+                                "vgg16", "vgg19", "alexnet", "mobilenetv2"}) {
+    SCOPED_TRACE(net);
+    const std::string out = Dir() + "/" + net;
+    const std::string cmd = Runfile("deploy/pipeline_main") + " --net=" + net +
+                            " --dataset=cifar10 --data_dir=" + Dir() + "/cifar --output_dir=" +
+                            out +
+                            " --epochs=baseline=1,qat=1,gradient_search=1,approx=1"
+                            " --train_limit=64 --trace_samples=4 --batch_size=32 "
+                            "--num_samples=64 2>" + Dir() + "/" + net + ".txt";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/" + net + ".txt");
+    const std::string summary = Slurp(out + "/summary.json");
+    EXPECT_NE(summary.find("\"approx_accuracy\""), std::string::npos);
+    EXPECT_NE(summary.find("\"uniform\""), std::string::npos);
+  }
+  EXPECT_NE(Slurp(Dir() + "/mobilenetv2/summary.json").find("block16_depthwise"),
+            std::string::npos);
   // A network and data set of different image shapes is a clear error.
   const int status = std::system((Runfile("deploy/pipeline_main") +
                                   " --net=resnet8 --output_dir=" + Dir() + "/mismatch 2>" +
