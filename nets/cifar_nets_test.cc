@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "nets/alexnet.h"
 #include "nets/mobilenetv2.h"
+#include "nets/mode_testing.h"
 #include "nets/resnet.h"
 #include "nets/vgg.h"
 #include "stats/error_map.h"
@@ -24,23 +25,7 @@ TEST(CifarNets, ForwardAndBackwardInEveryMode) {
   const torch::Tensor y = torch::tensor({3, 5}, torch::kLong);
   for (const auto& net : Nets()) {
     SCOPED_TRACE(net->name());
-    for (Mode mode : {Mode::kBaseline, Mode::kQat, Mode::kGradientSearch, Mode::kApprox}) {
-      SCOPED_TRACE(ModeName(mode));
-      if (mode == Mode::kApprox) {
-        for (auto& [name, layer] : net->approx_layers()) {
-          layer->set_table(ExactProducts(OperandRange::kSigned), "exact");
-        }
-      }
-      net->set_mode(mode);
-      net->train();
-      net->zero_grad();
-      const torch::Tensor logits = net->forward(x);
-      ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{2, 10}));
-      torch::nn::functional::cross_entropy(logits, y).backward();
-      for (auto& [name, layer] : net->approx_layers()) {
-        ASSERT_TRUE(layer->weight.grad().defined()) << name;
-      }
-    }
+    ExpectTrainsInEveryMode(*net, x, y);
   }
 }
 

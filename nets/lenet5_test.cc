@@ -1,7 +1,7 @@
 #include "nets/lenet5.h"
 
 #include "gtest/gtest.h"
-#include "stats/error_map.h"
+#include "nets/mode_testing.h"
 
 namespace agnapprox {
 namespace {
@@ -11,24 +11,7 @@ TEST(LeNet5, ForwardAndBackwardInEveryMode) {
   LeNet5 net;
   const torch::Tensor x = torch::randn({4, 1, 28, 28});
   const torch::Tensor y = torch::tensor({1, 2, 3, 4}, torch::kLong);
-  for (Mode mode : {Mode::kBaseline, Mode::kQat, Mode::kGradientSearch, Mode::kApprox}) {
-    SCOPED_TRACE(ModeName(mode));
-    if (mode == Mode::kApprox) {
-      for (auto& [name, layer] : net->approx_layers()) {
-        layer->set_table(ExactProducts(OperandRange::kSigned), "exact");
-      }
-    }
-    net->set_mode(mode);
-    net->train();
-    net->zero_grad();
-    const torch::Tensor logits = net->forward(x);
-    EXPECT_EQ(logits.sizes(), (std::vector<int64_t>{4, 10}));
-    torch::nn::functional::cross_entropy(logits, y).backward();
-    for (auto& [name, layer] : net->approx_layers()) {
-      ASSERT_TRUE(layer->weight.grad().defined()) << name;
-      EXPECT_GT(layer->weight.grad().abs().sum().item<float>(), 0) << name;
-    }
-  }
+  ExpectTrainsInEveryMode(*net, x, y);
 }
 
 TEST(LeNet5, LayersInOrderWithAgnapproxOpcounts) {
