@@ -133,28 +133,29 @@ namespace agnapprox {
 namespace {
 
 // A MobileNetV2-sized depthwise layer: 1x96x32x32, 3x3, stride 1, padding 1,
-// as the table GEMM sees it: 96 groups of [1024 positions x 9] by [1 x 9].
+// as the table GEMM sees it: 96 groups of 1024 positions x 9 taps by 1 x 9.
 constexpr int64_t kChannels = 96, kPositions = 32 * 32, kTaps = 9;
 
 void SetDepthwiseMacs(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kChannels * kPositions * kTaps);
 }
 
+// The fast path reads im2col's [channel][tap][position] layout in place.
 void BM_LutDepthwiseConv(benchmark::State& state) {
   const Operands o = MakeOperands(kChannels * kPositions, 1, kTaps);
   LutGemm gemm(o.table);
   std::vector<int32_t> c(kChannels * kPositions);
   const std::vector<uint8_t> b(o.b.begin(), o.b.begin() + kChannels * kTaps);
   for (auto _ : state) {
-    gemm.MultiplyGrouped(o.a.data(), kChannels, kPositions, b.data(), 1, kTaps, c.data(),
-                         kThreads);
+    gemm.MultiplyGroupedTransposed(o.a.data(), kChannels, kPositions, b.data(), 1, kTaps,
+                                   c.data(), kThreads);
     benchmark::DoNotOptimize(c.data());
   }
   SetDepthwiseMacs(state);
 }
 BENCHMARK(BM_LutDepthwiseConv)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
-// The simple way: one table GEMM per channel, in a loop.
+// The simple way: one table GEMM per channel ([position][tap] rows), in a loop.
 void BM_LutDepthwiseConvPerChannel(benchmark::State& state) {
   const Operands o = MakeOperands(kChannels * kPositions, 1, kTaps);
   LutGemm gemm(o.table);

@@ -95,9 +95,17 @@ AGNAPPROX_AVX512 void MinMaxIndex(const uint8_t* a, int64_t size, int* lowest, i
 
 // One block of 64 rows against every column. at: [k][64] indices minus
 // `base`, so each fits a 128-byte (two-register) window when `narrow`.
-AGNAPPROX_AVX512 void Avx512Block(const uint8_t* at, const uint8_t* b, int64_t n, int64_t k,
-                 const uint8_t* low, const uint8_t* high, int base, bool narrow,
-                 int32_t offset_total, int32_t* out /* [n][64] */) {
+// 64 indices at p, rebased to the table window.
+AGNAPPROX_AVX512 inline __m512i Indices(const uint8_t* p, __m512i rebase) {
+  return _mm512_sub_epi8(_mm512_loadu_si512(p), rebase);
+}
+
+// at: 64 indices per k step, step kk at at + kk * lda (raw, not rebased).
+AGNAPPROX_AVX512 void Avx512Block(const uint8_t* at, int64_t lda, const uint8_t* b, int64_t n,
+                                  int64_t k, const uint8_t* low, const uint8_t* high, int base,
+                                  bool narrow, int32_t offset_total,
+                                  int32_t* out /* [n][64] */) {
+  const __m512i rebase = _mm512_set1_epi8(static_cast<char>(base));
   const __m512i ones = _mm512_set1_epi16(1);
   const __m512i zero = _mm512_setzero_si512();
   for (int64_t j = 0; j < n; ++j) {
@@ -106,11 +114,10 @@ AGNAPPROX_AVX512 void Avx512Block(const uint8_t* at, const uint8_t* b, int64_t n
     int64_t kk = 0;
     for (; kk + 1 < k; kk += 2) {
       __m512i w0lo, w0hi, w1lo, w1hi;
-      Lookup(_mm512_loadu_si512(at + kk * kBlockRows), low + bj[kk] * 256 + base,
-             high + bj[kk] * 256 + base, narrow, &w0lo, &w0hi);
-      Lookup(_mm512_loadu_si512(at + (kk + 1) * kBlockRows),
-             low + bj[kk + 1] * 256 + base, high + bj[kk + 1] * 256 + base, narrow,
-             &w1lo, &w1hi);
+      Lookup(Indices(at + kk * lda, rebase), low + bj[kk] * 256 + base, high + bj[kk] * 256 + base, narrow,
+             &w0lo, &w0hi);
+      Lookup(Indices(at + (kk + 1) * lda, rebase), low + bj[kk + 1] * 256 + base, high + bj[kk + 1] * 256 + base,
+             narrow, &w1lo, &w1hi);
       acc[0] = _mm512_dpwssd_epi32(acc[0], _mm512_unpacklo_epi16(w0lo, w1lo), ones);
       acc[1] = _mm512_dpwssd_epi32(acc[1], _mm512_unpackhi_epi16(w0lo, w1lo), ones);
       acc[2] = _mm512_dpwssd_epi32(acc[2], _mm512_unpacklo_epi16(w0hi, w1hi), ones);
@@ -118,8 +125,8 @@ AGNAPPROX_AVX512 void Avx512Block(const uint8_t* at, const uint8_t* b, int64_t n
     }
     if (kk < k) {  // odd K: the last step pairs with zeros
       __m512i w0lo, w0hi;
-      Lookup(_mm512_loadu_si512(at + kk * kBlockRows), low + bj[kk] * 256 + base,
-             high + bj[kk] * 256 + base, narrow, &w0lo, &w0hi);
+      Lookup(Indices(at + kk * lda, rebase), low + bj[kk] * 256 + base, high + bj[kk] * 256 + base, narrow, &w0lo,
+             &w0hi);
       acc[0] = _mm512_dpwssd_epi32(acc[0], _mm512_unpacklo_epi16(w0lo, zero), ones);
       acc[1] = _mm512_dpwssd_epi32(acc[1], _mm512_unpackhi_epi16(w0lo, zero), ones);
       acc[2] = _mm512_dpwssd_epi32(acc[2], _mm512_unpacklo_epi16(w0hi, zero), ones);
@@ -172,6 +179,17 @@ void LutGemm::Multiply(const uint8_t* a, int64_t m, const uint8_t* b,
 void LutGemm::MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m,
                               const uint8_t* b, int64_t n, int64_t k, int32_t* c,
                               int threads) const {
+  Run(a, /*transposed=*/false, groups, m, b, n, k, c, threads);
+}
+
+void LutGemm::MultiplyGroupedTransposed(const uint8_t* at, int64_t groups, int64_t m,
+                                        const uint8_t* b, int64_t n, int64_t k, int32_t* c,
+                                        int threads) const {
+  Run(at, /*transposed=*/true, groups, m, b, n, k, c, threads);
+}
+
+void LutGemm::Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m,
+                  const uint8_t* b, int64_t n, int64_t k, int32_t* c, int threads) const {
   if (groups == 0 || m == 0 || n == 0) return;
   if (k == 0) {
     std::fill(c, c + groups * m * n, 0);
@@ -210,50 +228,62 @@ void LutGemm::MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m,
     const uint8_t* bg = b + g * n * k;
     int32_t* cg = c + g * m * n;
     if (avx) {
-      TileAvx512(ag, bg, n, k, tile, window, cg);
+      TileAvx512(ag, transposed, m, bg, n, k, tile, window, cg);
     } else {
-      TilePortable(ag, bg, n, k, tile, cg);
+      TilePortable(ag, transposed, m, bg, n, k, tile, cg);
     }
   });
 }
 
-void LutGemm::TilePortable(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
-                           const Tile& t, int32_t* c) const {
+void LutGemm::TilePortable(const uint8_t* a, bool transposed, int64_t m, const uint8_t* b,
+                           int64_t n, int64_t k, const Tile& t, int32_t* c) const {
   for (int64_t i = t.first; i < t.first + t.count; ++i) {
     for (int64_t j = t.col0; j < t.col0 + t.cols; ++j) {
       uint32_t acc = 0;
       for (int64_t kk = 0; kk < k; ++kk) {
-        acc += static_cast<uint32_t>(products_[a[i * k + kk] * 256 + b[j * k + kk]]);
+        const uint8_t ai = transposed ? a[kk * m + i] : a[i * k + kk];
+        acc += static_cast<uint32_t>(products_[ai * 256 + b[j * k + kk]]);
       }
       c[i * n + j] = static_cast<int32_t>(acc);
     }
   }
 }
 
-void LutGemm::TileAvx512(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
-                         const Tile& t, const Window& w, int32_t* c) const {
+void LutGemm::TileAvx512(const uint8_t* a, bool transposed, int64_t m, const uint8_t* b,
+                         int64_t n, int64_t k, const Tile& t, const Window& w,
+                         int32_t* c) const {
 #if defined(__x86_64__)
-  // Transposed, rebased indices [k][64]; rows past the tile repeat a valid
-  // one. Per-thread buffers: depthwise layers run thousands of tiny tiles.
-  thread_local std::vector<uint8_t> at;
+  // The kernel reads 64 indices per k step. A transposed full tile is read
+  // in place ([k][m], stride m); otherwise the tile is gathered into a
+  // per-thread [k][64] buffer, rows past the tile repeating a valid one.
+  thread_local std::vector<uint8_t> buffer;
   thread_local std::vector<int32_t> out;
-  at.resize(k * kBlockRows);
   out.resize(t.cols * kBlockRows);
-  for (int64_t r = 0; r < kBlockRows; ++r) {
-    const uint8_t* row = a + (t.first + std::min(r, t.count - 1)) * k;
-    for (int64_t kk = 0; kk < k; ++kk) {
-      at[kk * kBlockRows + r] = static_cast<uint8_t>(row[kk] - w.base);
+  const uint8_t* at;
+  int64_t lda;
+  if (transposed && t.count == kBlockRows) {
+    at = a + t.first;
+    lda = m;
+  } else {
+    buffer.resize(k * kBlockRows);
+    for (int64_t r = 0; r < kBlockRows; ++r) {
+      const int64_t i = t.first + std::min(r, t.count - 1);
+      for (int64_t kk = 0; kk < k; ++kk) {
+        buffer[kk * kBlockRows + r] = transposed ? a[kk * m + i] : a[i * k + kk];
+      }
     }
+    at = buffer.data();
+    lda = kBlockRows;
   }
-  Avx512Block(at.data(), b + t.col0 * k, t.cols, k, low_bytes_.data(), high_bytes_.data(),
-              w.base, w.narrow, w.offset_total, out.data());
+  Avx512Block(at, lda, b + t.col0 * k, t.cols, k, low_bytes_.data(), high_bytes_.data(), w.base,
+              w.narrow, w.offset_total, out.data());
   for (int64_t r = 0; r < t.count; ++r) {
     for (int64_t j = 0; j < t.cols; ++j) {
       c[(t.first + r) * n + t.col0 + j] = out[j * kBlockRows + r];
     }
   }
 #else
-  TilePortable(a, b, n, k, t, c);
+  TilePortable(a, transposed, m, b, n, k, t, c);
 #endif
 }
 

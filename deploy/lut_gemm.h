@@ -42,6 +42,12 @@ class LutGemm {
   void MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m, const uint8_t* b,
                        int64_t n, int64_t k, int32_t* c, int threads = 0) const;
 
+  // The same with each group's A transposed: at = [groups][K][M] (the layout
+  // im2col produces for one image), read in place without a transpose.
+  void MultiplyGroupedTransposed(const uint8_t* at, int64_t groups, int64_t m,
+                                 const uint8_t* b, int64_t n, int64_t k, int32_t* c,
+                                 int threads = 0) const;
+
   // Whether Multiply uses the AVX-512 path on this machine for this table.
   bool UsesAvx512() const;
 
@@ -61,10 +67,13 @@ class LutGemm {
     bool narrow = false;  // every index in [base, base + 128)
     int32_t offset_total = 0;
   };
-  void TilePortable(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
-                    const Tile& t, int32_t* c) const;
-  void TileAvx512(const uint8_t* a, const uint8_t* b, int64_t n, int64_t k,
-                  const Tile& t, const Window& w, int32_t* c) const;
+  // a is one group's [M][K], or [K][M] when transposed.
+  void Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m, const uint8_t* b,
+           int64_t n, int64_t k, int32_t* c, int threads) const;
+  void TilePortable(const uint8_t* a, bool transposed, int64_t m, const uint8_t* b, int64_t n,
+                    int64_t k, const Tile& t, int32_t* c) const;
+  void TileAvx512(const uint8_t* a, bool transposed, int64_t m, const uint8_t* b, int64_t n,
+                  int64_t k, const Tile& t, const Window& w, int32_t* c) const;
 
   std::vector<int32_t> products_;
   // Products minus offset_ fit int16; columns of their low and high bytes,

@@ -97,7 +97,7 @@ TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
   for (bool portable : {false, true}) {
     LutGemm gemm(t);
     gemm.set_portable_only(portable);
-    for (Shape s : {Shape{1024, 1, 9}, Shape{70, 3, 18}, Shape{5, 2, 1}}) {
+    for (Shape s : {Shape{1024, 1, 9}, Shape{70, 3, 18}, Shape{5, 2, 1}, Shape{130, 1, 9}}) {
       const int64_t groups = 7;
       const std::vector<uint8_t> a = RandomIndices(rng, groups * s.m * s.k, 128, 255);
       const std::vector<uint8_t> b = RandomIndices(rng, groups * s.n * s.k, 0, 255);
@@ -108,6 +108,18 @@ TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
                          want.data() + g * s.m * s.n);
       }
       ASSERT_EQ(got, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
+      // The same product from A transposed per group ([G][K][M]).
+      std::vector<uint8_t> at(a.size());
+      for (int64_t g = 0; g < groups; ++g) {
+        for (int64_t i = 0; i < s.m; ++i) {
+          for (int64_t kk = 0; kk < s.k; ++kk) {
+            at[g * s.m * s.k + kk * s.m + i] = a[g * s.m * s.k + i * s.k + kk];
+          }
+        }
+      }
+      std::vector<int32_t> got_t(got.size(), -1);
+      gemm.MultiplyGroupedTransposed(at.data(), groups, s.m, b.data(), s.n, s.k, got_t.data(), 2);
+      ASSERT_EQ(got_t, want) << "transposed " << portable << " " << s.m;
     }
   }
 }

@@ -141,11 +141,11 @@ torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q) const {
   return torch::clamp(torch::round(weight.detach() / q.scale), kWeightMin, kWeightMax);
 }
 
-torch::Tensor ApproxLayerImpl::GroupedCodeRows(const torch::Tensor& codes, const QuantParams& q,
-                                               int64_t* positions) const {
+torch::Tensor ApproxLayerImpl::GroupedCodes(const torch::Tensor& codes, const QuantParams& q,
+                                            bool transposed, int64_t* positions) const {
   if (!is_conv_) {
     *positions = 1;
-    return codes.unsqueeze(0);
+    return transposed ? codes.t().unsqueeze(0) : codes.unsqueeze(0);
   }
   // One unfold for every group: its rows are channel-major, so group g's
   // fan_in values are the g-th contiguous slice.
@@ -158,9 +158,9 @@ torch::Tensor ApproxLayerImpl::GroupedCodeRows(const torch::Tensor& codes, const
       q.zero_point;  // [B, groups * fan_in, L]
   const int64_t batch = cols.size(0), l = cols.size(2);
   *positions = l;
-  return cols.reshape({batch, groups_, fan_in_, l})
-      .permute({1, 0, 3, 2})
-      .reshape({groups_, batch * l, fan_in_});
+  const torch::Tensor split = cols.reshape({batch, groups_, fan_in_, l});
+  if (transposed) return split.permute({1, 2, 0, 3}).reshape({groups_, fan_in_, batch * l});
+  return split.permute({1, 0, 3, 2}).reshape({groups_, batch * l, fan_in_});
 }
 
 torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
@@ -173,16 +173,18 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
     const torch::Tensor wcodes = WeightCodes(qw);
     const int64_t batch = x.size(0);
     const int64_t out_g = out_ / groups_;
-    // All groups in one table GEMM: a = [G][rows][fan_in], b = [G][out_g][fan_in].
+    // All groups in one table GEMM: a = [G][fan_in][rows] (im2col's own
+    // order, read in place), b = [G][out_g][fan_in].
     int64_t positions = 1;
-    const torch::Tensor rows = GroupedCodeRows(act, qa, &positions);
-    const torch::Tensor a = (rows + 128).to(torch::kUInt8).contiguous();
+    const torch::Tensor columns = GroupedCodes(act, qa, /*transposed=*/true, &positions);
+    const torch::Tensor a = (columns + 128).to(torch::kUInt8).contiguous();
     const torch::Tensor w = wcodes.reshape({groups_, out_g, fan_in_});
     const torch::Tensor b = (w + 128).to(torch::kUInt8).contiguous();
-    const int64_t m = a.size(1);
+    const int64_t m = a.size(2);
     torch::Tensor c = torch::empty({groups_, m, out_g}, torch::kInt32);
-    gemm_->MultiplyGrouped(a.data_ptr<uint8_t>(), groups_, m, b.data_ptr<uint8_t>(), out_g,
-                           fan_in_, c.data_ptr<int32_t>(), torch::get_num_threads());
+    gemm_->MultiplyGroupedTransposed(a.data_ptr<uint8_t>(), groups_, m, b.data_ptr<uint8_t>(),
+                                     out_g, fan_in_, c.data_ptr<int32_t>(),
+                                     torch::get_num_threads());
     // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
     // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
     const torch::Tensor wsum = w.sum(2).to(torch::kDouble).unsqueeze(1);  // [G, 1, out_g]
@@ -214,7 +216,10 @@ void ApproxLayerImpl::Record(const torch::Tensor& x) {
   trace_.fan_in = fan_in_;
   int64_t positions;
   const torch::Tensor rows =
-      GroupedCodeRows(act, qa, &positions).reshape({-1, fan_in_}).to(torch::kShort).contiguous();
+      GroupedCodes(act, qa, /*transposed=*/false, &positions)
+          .reshape({-1, fan_in_})
+          .to(torch::kShort)
+          .contiguous();
   trace_.features.insert(trace_.features.end(), rows.data_ptr<int16_t>(),
                          rows.data_ptr<int16_t>() + rows.numel());
   const torch::Tensor w = WeightCodes(qw).to(torch::kShort).contiguous();

@@ -91,9 +91,10 @@ class ApproxLayerImpl : public torch::nn::Module {
   void Observe(const torch::Tensor& x);
   torch::Tensor ActivationCodes(const torch::Tensor& x, const QuantParams& q) const;
   torch::Tensor WeightCodes(const QuantParams& q) const;
-  // Rows of activation codes of every group at once: [groups, rows, fan_in].
-  torch::Tensor GroupedCodeRows(const torch::Tensor& codes, const QuantParams& q,
-                                int64_t* positions) const;
+  // Activation codes of every group at once, as [groups, rows, fan_in], or
+  // [groups, fan_in, rows] when `transposed`.
+  torch::Tensor GroupedCodes(const torch::Tensor& codes, const QuantParams& q, bool transposed,
+                             int64_t* positions) const;
   torch::Tensor ApproxForward(const torch::Tensor& x);
   void Record(const torch::Tensor& x);
 
