@@ -1,5 +1,7 @@
 #include "command_line.h"
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -99,6 +101,11 @@ std::string UserDirectory() {
 
 std::string UserPath(const std::string& path) {
   return ResolvePath(UserDirectory(), path);
+}
+
+void KeepFreedMemoryInHeap() {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 }  // namespace agnapprox

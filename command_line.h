@@ -36,6 +36,11 @@ std::string UserDirectory();
 // `path` resolved against UserDirectory() when relative.
 std::string UserPath(const std::string& path);
 
+// Keeps freed large buffers (tables, operand arrays, tensors) in the heap so
+// that the next one reuses their pages instead of faulting in fresh zeroed
+// ones; for tools that allocate and free the same large buffers repeatedly.
+void KeepFreedMemoryInHeap();
+
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_COMMAND_LINE_H_

@@ -60,8 +60,19 @@ std::string Json::Dump() const {
   return out;
 }
 
+std::string Json::DumpLine() const {
+  std::string out;
+  DumpTo(&out, -1);
+  return out;
+}
+
 void Json::DumpTo(std::string* out, int indent) const {
-  const std::string pad(indent + 2, ' ');
+  const bool line = indent < 0;
+  const std::string pad = line ? "" : std::string(indent + 2, ' ');
+  const std::string open_sep = line ? "" : "\n";
+  const std::string item_sep = line ? ", " : ",\n";
+  const std::string close = line ? "" : "\n" + std::string(indent, ' ');
+  const int inner = line ? -1 : indent + 2;
   switch (kind_) {
     case Kind::kNull:
       *out += "null";
@@ -93,28 +104,28 @@ void Json::DumpTo(std::string* out, int indent) const {
         *out += "[]";
         return;
       }
-      *out += "[\n";
+      *out += "[" + open_sep;
       for (size_t i = 0; i < items_.size(); ++i) {
         *out += pad;
-        items_[i].DumpTo(out, indent + 2);
-        *out += i + 1 < items_.size() ? ",\n" : "\n";
+        items_[i].DumpTo(out, inner);
+        if (i + 1 < items_.size()) *out += item_sep;
       }
-      *out += std::string(indent, ' ') + "]";
+      *out += close + "]";
       return;
     case Kind::kObject:
       if (members_.empty()) {
         *out += "{}";
         return;
       }
-      *out += "{\n";
+      *out += "{" + open_sep;
       for (size_t i = 0; i < members_.size(); ++i) {
         *out += pad;
         AppendString(members_[i].first, out);
         *out += ": ";
-        members_[i].second.DumpTo(out, indent + 2);
-        *out += i + 1 < members_.size() ? ",\n" : "\n";
+        members_[i].second.DumpTo(out, inner);
+        if (i + 1 < members_.size()) *out += item_sep;
       }
-      *out += std::string(indent, ' ') + "}";
+      *out += close + "}";
       return;
   }
 }

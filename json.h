@@ -38,10 +38,13 @@ class Json {
 
   // Text with two-space indentation and a final newline.
   std::string Dump() const;
+  // The same on one line (for JSON Lines files), without a newline.
+  std::string DumpLine() const;
 
  private:
   enum class Kind { kNull, kBool, kNumber, kInteger, kString, kArray, kObject, kRaw };
   explicit Json(Kind kind) : kind_(kind) {}
+  // indent < 0: one line.
   void DumpTo(std::string* out, int indent) const;
 
   Kind kind_;

@@ -45,10 +45,12 @@ void SetMacs(benchmark::State& state) {
                           state.range(2));
 }
 
-void BM_LutGemm(benchmark::State& state) {
+// Our table GEMM; `portable` forces the fallback path.
+void RunLutGemm(benchmark::State& state, bool portable) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   const Operands o = MakeOperands(m, n, k);
   LutGemm gemm(o.table);
+  gemm.set_portable_only(portable);
   if (!gemm.UsesAvx512()) state.SetLabel("portable path");
   std::vector<int32_t> c(m * n);
   for (auto _ : state) {
@@ -58,18 +60,8 @@ void BM_LutGemm(benchmark::State& state) {
   SetMacs(state);
 }
 
-void BM_LutGemmPortable(benchmark::State& state) {
-  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
-  const Operands o = MakeOperands(m, n, k);
-  LutGemm gemm(o.table);
-  gemm.set_portable_only(true);
-  std::vector<int32_t> c(m * n);
-  for (auto _ : state) {
-    gemm.Multiply(o.a.data(), m, o.b.data(), n, k, c.data(), kThreads);
-    benchmark::DoNotOptimize(c.data());
-  }
-  SetMacs(state);
-}
+void BM_LutGemm(benchmark::State& state) { RunLutGemm(state, false); }
+void BM_LutGemmPortable(benchmark::State& state) { RunLutGemm(state, true); }
 
 // The CPU peers' way (AdaPT-like): an int16 table, the weight matrix
 // transposed so both operands run along k, the inner loop unrolled by 8,

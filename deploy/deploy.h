@@ -27,6 +27,13 @@ absl::Status DeployMultipliers(ApproxNetImpl& net, const MatchingInfo& matching,
 // Puts the same multiplier into every approximable layer.
 absl::Status DeployUniform(ApproxNetImpl& net, const Multiplier& multiplier);
 
+// Saves the network's parameters and buffers (weights, batch norm and
+// observer state, sigma), atomically; no tables.
+absl::Status SaveWeights(ApproxNetImpl& net, const std::string& path);
+
+// Loads what SaveWeights wrote into a network of the same type.
+absl::Status LoadWeights(ApproxNetImpl& net, const std::string& path);
+
 // Saves weights, quantisation state (observer buffers) and each layer's
 // multiplier name and table, atomically.
 absl::Status SaveDeployedModel(ApproxNetImpl& net, const std::string& path);

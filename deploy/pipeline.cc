@@ -178,31 +178,11 @@ absl::Status Pipeline::Setup() {
 }
 
 absl::Status Pipeline::SaveCheckpoint(const std::string& stage) {
-  const std::string path = Checkpoint(stage), tmp = path + ".tmp";
-  try {
-    torch::serialize::OutputArchive archive;
-    net_->save(archive);
-    archive.save_to(tmp);
-  } catch (const c10::Error& e) {
-    return absl::InternalError(absl::StrCat(path, ": ", e.what_without_backtrace()));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+  return SaveWeights(*net_, Checkpoint(stage));
 }
 
 absl::Status Pipeline::LoadCheckpoint(const std::string& stage) {
-  const std::string path = Checkpoint(stage);
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    net_->load(archive);
-  } catch (const c10::Error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": cannot load checkpoint: ", e.what_without_backtrace()));
-  }
-  return absl::OkStatus();
+  return LoadWeights(*net_, Checkpoint(stage));
 }
 
 absl::Status Pipeline::WriteMetrics() {
@@ -219,21 +199,7 @@ absl::Status Pipeline::WriteMetrics() {
         .Set("accuracy", e.accuracy())
         .Set("seconds", e.seconds())
         .Set("sigma", std::move(sigma));
-    std::string text = line.Dump();
-    text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
-    // One JSON object per line: fold the indentation.
-    std::string compact;
-    bool space = false;
-    for (char c : text) {
-      if (c == ' ') {
-        if (!space) compact.push_back(' ');
-        space = true;
-      } else {
-        compact.push_back(c);
-        space = false;
-      }
-    }
-    lines += compact + "\n";
+    lines += line.DumpLine() + "\n";
   }
   return WriteFileAtomically(Path("metrics.jsonl"), lines);
 }

@@ -1,8 +1,6 @@
 // `bazel run //:pipeline -- [flags]`: the whole agnapprox flow (see
 // deploy/pipeline.h). With no flags: LeNet5 on Debian's Fashion-MNIST with
 // the built-in signed catalog.
-#include <malloc.h>
-
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -70,11 +68,7 @@ absl::StatusOr<std::map<std::string, int>> ParseEpochs(const std::string& text) 
 
 int main(int argc, char** argv) {
   using namespace agnapprox;
-  // Training allocates and frees the same large tensors every batch; keeping
-  // freed memory in the heap avoids faulting in fresh zeroed pages each time
-  // (page faults were the largest item in a profile of approx-mode epochs).
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  KeepFreedMemoryInHeap();
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
   PipelineOptions o;

@@ -1,8 +1,6 @@
 // `bazel run //:match -- --catalog=PATH|builtin[:FILTER] --layers=PATH
 //  --output=OUT.json [--metric=power] [--num_samples=512] [--seed=0]
 //  [--emit_candidates] [--threads=0] [--max_distinct=0] [--bias_aware]`
-#include <malloc.h>
-
 #include <cstdio>
 #include <iostream>
 
@@ -96,11 +94,7 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   using namespace agnapprox;
-  // Keep large buffers (tables, operand arrays) in the heap after they are
-  // freed, so that the next one reuses pages instead of faulting in fresh
-  // zeroed ones; this process is short-lived.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  KeepFreedMemoryInHeap();
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
   if (absl::GetFlag(FLAGS_layers).empty()) UsageError("--layers is required");
