@@ -10,7 +10,8 @@
 
 #include <random>
 
-#include "deploy/lut_gemm.h"
+#include "multipliers/lut_gemm/internal/peer.h"
+#include "multipliers/lut_gemm/lut_gemm.h"
 
 namespace agnapprox {
 namespace {
@@ -50,8 +51,8 @@ void RunLutGemm(benchmark::State& state, bool portable) {
   const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
   const Operands o = MakeOperands(m, n, k);
   LutGemm gemm(o.table);
-  gemm.set_portable_only(portable);
-  if (!gemm.UsesAvx512()) state.SetLabel("portable path");
+  if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+  state.SetLabel(gemm.kernel());
   std::vector<int32_t> c(m * n);
   for (auto _ : state) {
     gemm.Multiply(o.a.data(), m, o.b.data(), n, k, c.data(), kThreads);

@@ -9,10 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "matching/trace.pb.h"
-#include "multipliers/text_format.h"
-#include "stats/file_io.h"
+#include "io/text_format.h"
+#include "io/file_io.h"
 #include "stats/operands.h"
-#include "stats/parallel.h"
+#include "io/parallel.h"
 
 namespace agnapprox {
 namespace {
@@ -56,7 +56,8 @@ absl::StatusOr<std::vector<int16_t>> IntegerOperands(const NpyArray& a,
 absl::StatusOr<LayerTrace> MakeLayerTrace(
     const std::string& name, double max_noise, int64_t opcount,
     const NpyArray& features, const std::string& features_name,
-    const NpyArray& weights, const std::string& weights_name) {
+    const NpyArray& weights, const std::string& weights_name,
+    int64_t activation_zero_point) {
   if (!std::isfinite(max_noise)) {
     return absl::InvalidArgumentError(
         absl::StrCat("layer ", name, ": max_noise is ", max_noise));
@@ -108,6 +109,20 @@ absl::StatusOr<LayerTrace> MakeLayerTrace(
                                 ": negative values and values above 127 need "
                                 "different multiplier ranges"));
   }
+  if (activation_zero_point < MinOperand(t.range) || activation_zero_point > MaxOperand(t.range)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "layer ", name, ": activation_zero_point ", activation_zero_point,
+        " is outside the activation operand range ", RangeName(t.range)));
+  }
+  if (t.range == OperandRange::kUnsigned) {
+    const int lowest = *std::min_element(f->begin(), f->end());
+    if (lowest < activation_zero_point) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer ", name, ": unsigned activations go down to ", lowest,
+          ", below activation_zero_point ", activation_zero_point));
+    }
+  }
+  t.activation_zero_point = static_cast<int>(activation_zero_point);
   t.features = std::move(*f);
   t.weights = std::move(*w);
   return t;
@@ -156,7 +171,8 @@ absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path)
       return;
     }
     loaded[i] = MakeLayerTrace(e.name(), e.max_noise(), e.opcount(), *features,
-                               features_path, *weights, weights_path);
+                               features_path, *weights, weights_path,
+                               e.activation_zero_point());
     if (!loaded[i].ok()) {
       loaded[i] = Invalid(path, std::string(loaded[i].status().message()));
     }
@@ -180,6 +196,7 @@ absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
     e->set_opcount(t.opcount);
     e->set_features_npy(t.name + ".features.npy");
     e->set_weights_npy(t.name + ".weights.npy");
+    e->set_activation_zero_point(t.activation_zero_point);
     const std::vector<double> f(t.features.begin(), t.features.end());
     const std::vector<double> w(t.weights.begin(), t.weights.end());
     if (absl::Status s = WriteNpy(ResolvePath(dir, e->features_npy()), NpyType::kInt16,

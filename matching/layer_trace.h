@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "stats/npy.h"
+#include "io/npy.h"
 #include "stats/operand_range.h"
 
 namespace agnapprox {
@@ -27,6 +27,9 @@ struct LayerTrace {
   std::vector<int16_t> weights;
   // Signed when every operand fits -128..127, else unsigned (0..255).
   OperandRange range = OperandRange::kSigned;
+  // The activation codes' zero point: the layer's real output is
+  // proportional to (features - zero point) W^T.
+  int activation_zero_point = 0;
 
   int64_t num_rows() const {
     return static_cast<int64_t>(features.size()) / fan_in;
@@ -35,11 +38,14 @@ struct LayerTrace {
 
 // Builds a trace from operand arrays, checking shapes (features [..., n],
 // weights [out, n] or [out, in, kh, kw] with in*kh*kw = n), integrality and
-// ranges. Errors name `features_name`/`weights_name` and the problem.
+// ranges, and that the zero point is an activation operand (and, where the
+// operands are unsigned, at most every feature). Errors name
+// `features_name`/`weights_name` or the layer, and the problem.
 absl::StatusOr<LayerTrace> MakeLayerTrace(
     const std::string& name, double max_noise, int64_t opcount,
     const NpyArray& features, const std::string& features_name,
-    const NpyArray& weights, const std::string& weights_name);
+    const NpyArray& weights, const std::string& weights_name,
+    int64_t activation_zero_point = 0);
 
 // Reads a trace file and its `.npy` operands (paths relative to the file).
 // Errors name the file and the layer.

@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "gtest/gtest.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 namespace agnapprox {
 namespace {
@@ -92,6 +92,40 @@ TEST(LayerTraces, WriteThenLoad) {
   EXPECT_EQ((*back)[0].weights, t->weights);
   EXPECT_EQ((*back)[0].opcount, 48);
   EXPECT_DOUBLE_EQ((*back)[0].max_noise, 0.3);
+  EXPECT_EQ((*back)[0].activation_zero_point, 0);
+}
+
+TEST(LayerTraces, ZeroPointRoundTrips) {
+  absl::StatusOr<LayerTrace> t =
+      MakeLayerTrace("conv1", 0.1, 12, Array({2, 3}, {0, 36, 127, 40, 36, 0}), "f",
+                     Array({2, 3}, {1, -2, 3, 4, 5, -6}), "w", 36);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE(WriteLayerTraces({*t}, Dir() + "/zp.txtpb").ok());
+  absl::StatusOr<std::vector<LayerTrace>> back = LoadLayerTraces(Dir() + "/zp.txtpb");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)[0].activation_zero_point, 36);
+}
+
+TEST(MakeLayerTrace, RefusesZeroPointsOutsideTheActivationRange) {
+  // Signed operands: -128..127.
+  ExpectRefused(MakeLayerTrace("conv1", 0.1, 1, Array({1, 2}, {0, 5}), "f",
+                               Array({1, 2}, {1, -1}), "w", 128),
+                "layer conv1: activation_zero_point 128 is outside");
+  ExpectRefused(MakeLayerTrace("conv1", 0.1, 1, Array({1, 2}, {0, 5}), "f",
+                               Array({1, 2}, {1, -1}), "w", -129),
+                "activation_zero_point -129");
+  // Unsigned operands (a feature above 127): 0..255, and no feature below
+  // the zero point.
+  ExpectRefused(MakeLayerTrace("fc", 0.1, 1, Array({1, 2}, {200, 5}), "f",
+                               Array({1, 2}, {1, 2}), "w", 256),
+                "outside the activation operand range unsigned");
+  ExpectRefused(MakeLayerTrace("fc", 0.1, 1, Array({1, 2}, {200, 5}), "f",
+                               Array({1, 2}, {1, 2}), "w", 10),
+                "layer fc: unsigned activations go down to 5, below activation_zero_point 10");
+  // Signed activations below the zero point are ordinary (negative inputs).
+  EXPECT_TRUE(MakeLayerTrace("conv1", 0.1, 1, Array({1, 2}, {0, 5}), "f",
+                             Array({1, 2}, {1, -1}), "w", 36)
+                  .ok());
 }
 
 void ExpectFileRefused(const std::string& text, const std::string& fragment) {
@@ -111,6 +145,7 @@ TEST(LayerTraces, RefusesBadFiles) {
   ExpectFileRefused("layer { name: \"a\" max_noise: zero }", "syntax error at line 1");
   ExpectFileRefused("", "no layers");
   ExpectFileRefused("layer { max_noise: 1 }", "has no name");
+  ExpectFileRefused("layer { name: \"a\" activation_zero_point: 3.5 }", "syntax error");
 }
 
 }  // namespace

@@ -1,18 +1,19 @@
 // `bazel run //:match -- --catalog=PATH|builtin[:FILTER] --layers=PATH
 //  --output=OUT.json [--metric=power] [--num_samples=512] [--seed=0]
-//  [--emit_candidates] [--threads=0] [--max_distinct=0] [--bias_aware]`
+//  [--emit_candidates] [--threads=0] [--max_distinct=0] [--bias_aware]
+//  [--observed] [--estimator=model|trace]`
 #include <cstdio>
 #include <iostream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "command_line.h"
+#include "io/command_line.h"
 #include "matching/layer_trace.h"
 #include "matching/matching_json.h"
 #include "matching/select.h"
 #include "multipliers/open_catalog.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 ABSL_FLAG(std::string, catalog, "builtin",
           "catalog file, 'builtin' or 'builtin:FILTER'");
@@ -29,6 +30,12 @@ ABSL_FLAG(int32_t, max_distinct, 0,
           "use at most this many distinct multipliers; 0 = no limit");
 ABSL_FLAG(bool, bias_aware, false,
           "compare sqrt(std^2 + mean^2) with the tolerance");
+ABSL_FLAG(bool, observed, false,
+          "add observed_std and observed_mean (exact, every traced row) to every layer "
+          "and candidate");
+ABSL_FLAG(std::string, estimator, "model",
+          "what the tolerance is compared with: model (predicted_std, agnapprox's) or "
+          "trace (observed_std; implies --observed)");
 
 namespace agnapprox {
 namespace {
@@ -36,7 +43,8 @@ namespace {
 constexpr char kUsage[] =
     "match --catalog=PATH|builtin[:FILTER] --layers=TRACES --output=OUT.json "
     "[--metric=power] [--num_samples=512] [--seed=0] [--emit_candidates] "
-    "[--threads=0] [--max_distinct=0] [--bias_aware]";
+    "[--threads=0] [--max_distinct=0] [--bias_aware] [--observed] "
+    "[--estimator=model|trace]";
 
 absl::Status Run() {
   MatchingOptions options;
@@ -47,6 +55,14 @@ absl::Status Run() {
   options.threads = absl::GetFlag(FLAGS_threads);
   options.max_distinct = absl::GetFlag(FLAGS_max_distinct);
   options.bias_aware = absl::GetFlag(FLAGS_bias_aware);
+  options.observed = absl::GetFlag(FLAGS_observed);
+  const std::string estimator = absl::GetFlag(FLAGS_estimator);
+  if (estimator == "trace") {
+    options.estimator = Estimator::kTrace;
+  } else if (estimator != "model") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--estimator: unknown estimator '", estimator, "' (expected model or trace)"));
+  }
   if (options.metric != "power" && options.metric != "area" &&
       options.metric != "delay" && options.metric != "pdp") {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -73,14 +89,14 @@ absl::Status Run() {
       !s.ok()) {
     return s;
   }
-  std::cout << absl::StrFormat("%-16s %-16s %10s %12s %12s %10s\n", "layer",
+  std::cout << absl::StrFormat("%-16s %-16s %10s %12s %12s %12s %10s\n", "layer",
                                "multiplier", options.metric, "pred. std",
-                               "max std", "opcount");
+                               info->observed ? "obs. std" : "", "max std", "opcount");
   for (const LayerInfo& l : info->layers) {
-    std::cout << absl::StrFormat("%-16s %-16s %10.4g %12.4g %12.4g %10d\n",
-                                 l.name, l.multiplier_name,
-                                 l.multiplier_performance_metric,
-                                 l.predicted_std, l.max_std, l.opcount);
+    std::cout << absl::StrFormat(
+        "%-16s %-16s %10.4g %12.4g %12s %12.4g %10d\n", l.name, l.multiplier_name,
+        l.multiplier_performance_metric, l.predicted_std,
+        info->observed ? absl::StrFormat("%.4g", l.observed_std) : "", l.max_std, l.opcount);
   }
   std::cout << absl::StrFormat(
       "relative energy consumption %.4f (metric %s, max %.4g, %s); wrote %s\n",

@@ -3,7 +3,7 @@
 #ifndef AGNAPPROX_MATCHING_MATCHING_JSON_H_
 #define AGNAPPROX_MATCHING_MATCHING_JSON_H_
 
-#include "json.h"
+#include "io/json.h"
 #include "matching/select.h"
 
 namespace agnapprox {

@@ -9,7 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "matching/max_distinct.h"
-#include "stats/parallel.h"
+#include "matching/observed.h"
+#include "io/parallel.h"
 #include "stats/error_model.h"
 #include "stats/output_stats.h"
 #include "stats/sampling.h"
@@ -34,17 +35,24 @@ struct LayerResult {
   std::vector<Candidate> candidates;  // catalog order
 };
 
-double Tolerated(const Candidate& c, bool bias_aware) {
-  return bias_aware ? std::hypot(c.predicted_std, c.predicted_mean)
-                    : c.predicted_std;
+bool UsesTrace(const MatchingOptions& o) { return o.estimator == Estimator::kTrace; }
+
+// The error std the selection compares with the tolerance.
+double ErrorStd(const Candidate& c, const MatchingOptions& o) {
+  return UsesTrace(o) ? c.observed_std : c.predicted_std;
 }
 
-// Orders candidates by the selection rule: metric, predicted std, name.
-bool Preferred(const Candidate& a, const Candidate& b) {
+double Tolerated(const Candidate& c, const MatchingOptions& o) {
+  if (!o.bias_aware) return ErrorStd(c, o);
+  return std::hypot(ErrorStd(c, o), UsesTrace(o) ? c.observed_mean : c.predicted_mean);
+}
+
+// Orders candidates by the selection rule: metric, error std, name.
+bool Preferred(const Candidate& a, const Candidate& b, const MatchingOptions& o) {
   if (a.performance_metric != b.performance_metric) {
     return a.performance_metric < b.performance_metric;
   }
-  if (a.predicted_std != b.predicted_std) return a.predicted_std < b.predicted_std;
+  if (ErrorStd(a, o) != ErrorStd(b, o)) return ErrorStd(a, o) < ErrorStd(b, o);
   return a.name < b.name;
 }
 
@@ -94,11 +102,14 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
   std::vector<std::vector<int64_t>> rows(jobs.size());
   std::vector<OperandHistogram> weights(jobs.size());
   std::vector<LayerResult> results(jobs.size());
+  enum class Kind { kOutputMoments, kPrediction, kObserved };
   struct Task {
     size_t layer;
-    bool output_moments;  // else a block of multipliers
-    int64_t first;        // first row, or first multiplier
+    Kind kind;
+    int64_t first;  // first row, or first multiplier
   };
+  const bool observe = options.observed || UsesTrace(options);
+  std::vector<TraceIndices> indices(observe ? jobs.size() : 0);
   std::vector<Task> tasks;
   std::vector<std::vector<OutputMoments>> moments(jobs.size());
   for (size_t l = 0; l < jobs.size(); ++l) {
@@ -107,23 +118,36 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     weights[l] = HistogramOf(t.weights, t.range);
     results[l].candidates.resize(num_maps);
     for (int64_t first = 0; first < t.num_rows(); first += kRowsPerTask) {
-      tasks.push_back({l, true, first});
+      tasks.push_back({l, Kind::kOutputMoments, first});
     }
     moments[l].resize((t.num_rows() + kRowsPerTask - 1) / kRowsPerTask);
     for (size_t first = 0; first < num_maps; first += kMapsPerTask) {
-      tasks.push_back({l, false, static_cast<int64_t>(first)});
+      tasks.push_back({l, Kind::kPrediction, static_cast<int64_t>(first)});
+    }
+    if (observe) {
+      indices[l] = IndicesOf(t);
+      for (size_t j = 0; j < num_maps; ++j) {
+        tasks.push_back({l, Kind::kObserved, static_cast<int64_t>(j)});
+      }
     }
   }
   RunTasks(options.threads, tasks.size(), [&](size_t i) {
     const Task& task = tasks[i];
     const LayerTrace& t = *jobs[task.layer].trace;
     LayerResult& r = results[task.layer];
-    if (task.output_moments) {
+    if (task.kind == Kind::kObserved) {
+      const ObservedErrorStats e = ObserveError(
+          indices[task.layer], ErrorTable(maps.at(t.range)[task.first]), /*threads=*/1);
+      r.candidates[task.first].observed_mean = e.mean;
+      r.candidates[task.first].observed_std = e.std;
+      return;
+    }
+    if (task.kind == Kind::kOutputMoments) {
       const int64_t count = std::min(kRowsPerTask, t.num_rows() - task.first);
       moments[task.layer][task.first / kRowsPerTask] = AccurateOutputMoments(
           absl::MakeConstSpan(t.features).subspan(task.first * t.fan_in,
                                                   count * t.fan_in),
-          t.weights, t.fan_in);
+          t.weights, t.fan_in, t.activation_zero_point);
       return;
     }
     const size_t begin = static_cast<size_t>(task.first);
@@ -160,6 +184,8 @@ LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r,
   info.max_std = r.max_std;
   info.predicted_std = chosen.predicted_std;
   info.predicted_mean = chosen.predicted_mean;
+  info.observed_std = chosen.observed_std;
+  info.observed_mean = chosen.observed_mean;
   if (emit_candidates) info.candidates = r.candidates;
   return info;
 }
@@ -169,21 +195,19 @@ absl::StatusOr<LayerInfo> ChooseForLayer(const LayerTrace& t, const LayerResult&
   const Candidate* best = nullptr;
   const Candidate* least = nullptr;
   for (const Candidate& c : r.candidates) {
-    if (least == nullptr ||
-        Tolerated(c, options.bias_aware) < Tolerated(*least, options.bias_aware)) {
+    if (least == nullptr || Tolerated(c, options) < Tolerated(*least, options)) {
       least = &c;
     }
-    if (Tolerated(c, options.bias_aware) <= r.max_std &&
-        (best == nullptr || Preferred(c, *best))) {
+    if (Tolerated(c, options) <= r.max_std && (best == nullptr || Preferred(c, *best, options))) {
       best = &c;
     }
   }
   if (best == nullptr) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "layer %s: no multiplier meets max_std %.6g; the least predicted_std%s "
+        "layer %s: no multiplier meets max_std %.6g; the least %s%s "
         "on offer is %.6g (%s)",
-        t.name, r.max_std, options.bias_aware ? " (with bias)" : "",
-        Tolerated(*least, options.bias_aware), least->name));
+        t.name, r.max_std, UsesTrace(options) ? "observed_std" : "predicted_std",
+        options.bias_aware ? " (with bias)" : "", Tolerated(*least, options), least->name));
   }
   return MakeLayerInfo(t, r, *best, options.emit_candidates);
 }
@@ -232,6 +256,8 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
 
   MatchingInfo info;
   info.metric = options.metric;
+  info.observed = options.observed || UsesTrace(options);
+  info.estimator = options.estimator;
   info.metric_max = *metric_max;
   for (const LayerTrace& t : traces) info.opcount += t.opcount;
 
@@ -256,12 +282,12 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
     }
     std::vector<bool> fits(num_maps);
     for (size_t j = 0; j < num_maps; ++j) {
-      fits[j] = Tolerated(r.candidates[j], options.bias_aware) <= r.max_std;
+      fits[j] = Tolerated(r.candidates[j], options) <= r.max_std;
     }
     std::vector<int> order(num_maps);
     std::iota(order.begin(), order.end(), 0);
     std::sort(order.begin(), order.end(), [&](int a, int b) {
-      return Preferred(r.candidates[a], r.candidates[b]);
+      return Preferred(r.candidates[a], r.candidates[b], options);
     });
     std::vector<int> rank(num_maps);
     for (size_t i = 0; i < num_maps; ++i) rank[order[i]] = static_cast<int>(i);

@@ -22,6 +22,11 @@
 
 namespace agnapprox {
 
+// What a candidate's error std is taken from when it is compared with the
+// tolerance: the error model's prediction (agnapprox's way) or the observed
+// error on the traced operands.
+enum class Estimator { kModel, kTrace };
+
 struct MatchingOptions {
   std::string metric = "power";
   // Rows sampled with replacement per layer; 0 uses every row once.
@@ -35,6 +40,10 @@ struct MatchingOptions {
   bool bias_aware = false;
   // At most this many distinct multipliers across the network; 0 = no limit.
   int max_distinct = 0;
+  // Also compute every candidate's observed error (exact, every traced row).
+  bool observed = false;
+  // kTrace selects by observed_std and implies `observed`.
+  Estimator estimator = Estimator::kModel;
 };
 
 // One multiplier's prediction for one layer.
@@ -43,6 +52,9 @@ struct Candidate {
   double performance_metric = 0;
   double predicted_std = 0;
   double predicted_mean = 0;
+  // With MatchingOptions::observed: the error on the traced operands.
+  double observed_std = 0;
+  double observed_mean = 0;
 };
 
 struct LayerInfo {
@@ -54,6 +66,8 @@ struct LayerInfo {
   double max_std = 0;
   double predicted_std = 0;
   double predicted_mean = 0;
+  double observed_std = 0;   // with MatchingOptions::observed
+  double observed_mean = 0;
   // Every multiplier in catalog order, when asked for.
   std::vector<Candidate> candidates;
 
@@ -72,6 +86,9 @@ struct MatchingInfo {
   int64_t opcount = 0;
   // "per_layer" without max_distinct, else "exact" or "greedy_swap".
   std::string method = "per_layer";
+  // Whether the observed_* fields are filled.
+  bool observed = false;
+  Estimator estimator = Estimator::kModel;
 
   // sum_l (opcount_l / opcount) * (metric_l / metric_max)
   double relative_energy_consumption() const;

@@ -98,14 +98,14 @@ Candidate PlainCandidate(const LayerTrace& t, const Multiplier& m,
   return c;
 }
 
-double PlainMaxStd(const LayerTrace& t, double max_noise) {
+double PlainMaxStd(const LayerTrace& t, double max_noise, int zero_point = 0) {
   const int64_t out = t.weights.size() / t.fan_in;
   double s = 0, s2 = 0, count = 0;
   for (int64_t r = 0; r < t.num_rows(); ++r) {
     for (int64_t o = 0; o < out; ++o) {
       double y = 0;
       for (int64_t k = 0; k < t.fan_in; ++k) {
-        y += t.features[r * t.fan_in + k] * t.weights[o * t.fan_in + k];
+        y += (t.features[r * t.fan_in + k] - zero_point) * t.weights[o * t.fan_in + k];
       }
       s += y;
       s2 += y * y;
@@ -289,6 +289,55 @@ TEST(Select, BiasAwareIsStricter) {
   for (const LayerInfo& l : aware->layers) {
     EXPECT_NE(l.multiplier_name, "biased");
     EXPECT_LE(std::hypot(l.predicted_std, l.predicted_mean), l.max_std);
+  }
+}
+
+TEST(Select, MaxStdUsesTheZeroPointShiftedOutputs) {
+  std::mt19937_64 rng(21);
+  LayerTrace t = RandomLayer(rng, "conv1", 25, 400, 6, 0.2);
+  // Padding-like rows at the zero point's code, as tracing writes them.
+  t.activation_zero_point = 36;
+  for (int64_t k = 0; k < t.fan_in; ++k) t.features[k] = 36;
+  absl::StatusOr<LayerInfo> info =
+      SelectLayerMultiplier(t, RandomCatalog(rng, 4), 0.2, MatchingOptions());
+  ASSERT_TRUE(info.ok()) << info.status();
+  // Independently: Y = (X - zp) W^T.
+  const double want = PlainMaxStd(t, 0.2, 36);
+  EXPECT_LT(Relative(info->max_std, want), 1e-9) << info->max_std << " vs " << want;
+  EXPECT_GT(Relative(PlainMaxStd(t, 0.2), want), 1e-3);  // the shift matters here
+}
+
+TEST(Select, TraceEstimatorSelectsByObservedStd) {
+  std::mt19937_64 rng(22);
+  const std::vector<LayerTrace> layers = FourLayers(rng);
+  const Catalog c = RandomCatalog(rng, 8);
+  MatchingOptions options;
+  options.emit_candidates = true;
+  options.observed = true;
+  absl::StatusOr<MatchingInfo> model = SelectMultipliers(layers, c, options);
+  options.estimator = Estimator::kTrace;
+  absl::StatusOr<MatchingInfo> trace = SelectMultipliers(layers, c, options);
+  ASSERT_TRUE(model.ok() && trace.ok()) << model.status() << trace.status();
+  EXPECT_TRUE(trace->observed);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerInfo& info = trace->layers[l];
+    // Observed values do not depend on the estimator.
+    for (size_t j = 0; j < c.multipliers.size(); ++j) {
+      EXPECT_EQ(info.candidates[j].observed_std, model->layers[l].candidates[j].observed_std);
+    }
+    // The choice: the cheapest with observed_std within max_std.
+    const Candidate* best = nullptr;
+    for (const Candidate& cand : info.candidates) {
+      if (cand.observed_std > info.max_std) continue;
+      if (best == nullptr || cand.performance_metric < best->performance_metric ||
+          (cand.performance_metric == best->performance_metric &&
+           cand.observed_std < best->observed_std)) {
+        best = &cand;
+      }
+    }
+    ASSERT_NE(best, nullptr);
+    EXPECT_EQ(info.multiplier_name, best->name);
+    EXPECT_LE(info.observed_std, info.max_std);
   }
 }
 

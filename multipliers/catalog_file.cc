@@ -8,10 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "multipliers/catalog.pb.h"
-#include "multipliers/text_format.h"
-#include "stats/file_io.h"
-#include "stats/npy.h"
-#include "stats/parallel.h"
+#include "io/text_format.h"
+#include "io/file_io.h"
+#include "io/npy.h"
+#include "io/parallel.h"
 
 namespace agnapprox {
 namespace {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "stats/file_io.h"
-#include "stats/npy.h"
+#include "io/file_io.h"
+#include "io/npy.h"
 
 namespace agnapprox {
 namespace {

@@ -6,13 +6,13 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "command_line.h"
-#include "json.h"
+#include "io/command_line.h"
+#include "io/json.h"
 #include "multipliers/catalog_file.h"
 #include "multipliers/error_summary.h"
 #include "multipliers/evoapprox.h"
 #include "multipliers/open_catalog.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 ABSL_FLAG(std::string, catalog, "builtin",
           "list: a catalog file, 'builtin' or 'builtin:FILTER'");

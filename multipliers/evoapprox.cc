@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "multipliers/catalog_file.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 namespace agnapprox {
 namespace {

@@ -3,7 +3,7 @@
 #include "absl/strings/match.h"
 #include "multipliers/builtin.h"
 #include "multipliers/catalog_file.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 namespace agnapprox {
 

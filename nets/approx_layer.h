@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "deploy/lut_gemm.h"
+#include "multipliers/lut_gemm/lut_gemm.h"
 
 namespace agnapprox {
 

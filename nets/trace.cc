@@ -33,6 +33,7 @@ absl::StatusOr<std::vector<LayerTrace>> TraceNet(ApproxNetImpl& net,
     lt.features = std::move(t.features);
     lt.weights = std::move(t.weights);
     lt.range = OperandRange::kSigned;  // codes 0..127 and -128..127
+    lt.activation_zero_point = static_cast<int>(layer->ActivationQuantParams().zero_point);
     if (lt.features.empty() || lt.weights.empty()) {
       return absl::InternalError(absl::StrCat("layer ", name, " recorded no operands"));
     }

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "nets/approx_net.h"
-#include "nets/dataset.h"
+#include "nets/data/dataset.h"
 
 namespace agnapprox {
 

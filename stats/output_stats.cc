@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 namespace agnapprox {
 namespace {
@@ -20,7 +21,7 @@ int MaxAbs(absl::Span<const int16_t> v) {
 template <typename Acc>
 __attribute__((target_clones("default", "arch=haswell", "arch=skylake-avx512")))
 OutputMoments Moments(const int16_t* x, int64_t num_rows, const int16_t* w,
-                      int64_t out, int64_t n) {
+                      int64_t out, int64_t n, const int64_t* shift) {
   OutputMoments m;
   for (int64_t r = 0; r < num_rows; ++r) {
     const int16_t* xr = x + r * n;
@@ -28,8 +29,9 @@ OutputMoments Moments(const int16_t* x, int64_t num_rows, const int16_t* w,
       const int16_t* wo = w + o * n;
       Acc acc = 0;
       for (int64_t k = 0; k < n; ++k) acc += static_cast<Acc>(xr[k]) * wo[k];
-      m.sum += acc;
-      m.sum_sq += static_cast<__int128>(acc) * acc;
+      const int64_t y = static_cast<int64_t>(acc) - shift[o];
+      m.sum += y;
+      m.sum_sq += static_cast<__int128>(y) * y;
     }
   }
   m.count = static_cast<__int128>(num_rows) * out;
@@ -55,20 +57,30 @@ double OutputMoments::Std() const {
 
 OutputMoments AccurateOutputMoments(absl::Span<const int16_t> features,
                                     absl::Span<const int16_t> weights,
-                                    int64_t fan_in) {
+                                    int64_t fan_in, int zero_point) {
   const int64_t num_rows = static_cast<int64_t>(features.size()) / fan_in;
   const int64_t out = static_cast<int64_t>(weights.size()) / fan_in;
+  // (X - zp) W^T = X W^T - zp * (row sums of W).
+  std::vector<int64_t> shift(out, 0);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t sum = 0;
+    for (int64_t k = 0; k < fan_in; ++k) sum += weights[o * fan_in + k];
+    shift[o] = static_cast<int64_t>(zero_point) * sum;
+  }
   const double bound =
       static_cast<double>(fan_in) * MaxAbs(features) * MaxAbs(weights);
   if (bound < 2147483648.0) {
-    return Moments<int32_t>(features.data(), num_rows, weights.data(), out, fan_in);
+    return Moments<int32_t>(features.data(), num_rows, weights.data(), out, fan_in,
+                            shift.data());
   }
-  return Moments<int64_t>(features.data(), num_rows, weights.data(), out, fan_in);
+  return Moments<int64_t>(features.data(), num_rows, weights.data(), out, fan_in,
+                          shift.data());
 }
 
 double AccurateOutputStd(absl::Span<const int16_t> features,
-                         absl::Span<const int16_t> weights, int64_t fan_in) {
-  return AccurateOutputMoments(features, weights, fan_in).Std();
+                         absl::Span<const int16_t> weights, int64_t fan_in,
+                         int zero_point) {
+  return AccurateOutputMoments(features, weights, fan_in, zero_point).Std();
 }
 
 ErrorMoments ObservedError(absl::Span<const int64_t> accurate,

@@ -30,15 +30,18 @@ struct OutputMoments {
   double Std() const;
 };
 
-// Moments of Y = X W^T, X row-major [num_rows, fan_in], W row-major
-// [out, fan_in]. REQUIRES: fan_in > 0, both spans multiples of fan_in.
+// Moments of Y = (X - zero_point) W^T, X row-major [num_rows, fan_in] (the
+// activation codes), W row-major [out, fan_in]: the layer's real outputs
+// up to the quantisation scales. REQUIRES: fan_in > 0, both spans
+// multiples of fan_in.
 OutputMoments AccurateOutputMoments(absl::Span<const int16_t> features,
                                     absl::Span<const int16_t> weights,
-                                    int64_t fan_in);
+                                    int64_t fan_in, int zero_point = 0);
 
 // AccurateOutputMoments(...).Std(). REQUIRES: both spans non-empty.
 double AccurateOutputStd(absl::Span<const int16_t> features,
-                         absl::Span<const int16_t> weights, int64_t fan_in);
+                         absl::Span<const int16_t> weights, int64_t fan_in,
+                         int zero_point = 0);
 
 // Mean and population std of approximate - accurate, element by element.
 // REQUIRES: equal, non-zero sizes.

@@ -37,6 +37,30 @@ TEST(AccurateOutputStd, MatchesTwoPassOnLargeRandomLayer) {
   EXPECT_NEAR(AccurateOutputStd(x, w, n), std::sqrt(var), 1e-9 * std::sqrt(var));
 }
 
+TEST(AccurateOutputStd, ZeroPointShiftsTheCodes) {
+  // Y = (X - zp) W^T from shifted codes, computed apart.
+  std::mt19937_64 rng(3);
+  const int64_t n = 25, rows = 300, out = 6;
+  const int zp = 36;
+  std::vector<int16_t> x(rows * n), w(out * n);
+  for (auto& v : x) v = static_cast<int16_t>(rng() % 128);
+  for (auto& v : w) v = static_cast<int16_t>(static_cast<int>(rng() % 256) - 128);
+  double sum = 0, sum_sq = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t o = 0; o < out; ++o) {
+      double y = 0;
+      for (int64_t k = 0; k < n; ++k) y += (x[r * n + k] - zp) * w[o * n + k];
+      sum += y;
+      sum_sq += y * y;
+    }
+  }
+  const double count = rows * out;
+  const double want = std::sqrt(sum_sq / count - (sum / count) * (sum / count));
+  EXPECT_NEAR(AccurateOutputStd(x, w, n, zp), want, 1e-9 * want);
+  // A shift changes the spread here: zp is not a no-op.
+  EXPECT_GT(std::abs(AccurateOutputStd(x, w, n, 0) - want), 1e-3 * want);
+}
+
 TEST(AccurateOutputStd, ConstantOutputHasZeroStd) {
   const std::vector<int16_t> x = {5, 5, 5, 5, 5, 5};
   const std::vector<int16_t> w = {2, 3};

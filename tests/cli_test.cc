@@ -18,8 +18,8 @@
 #include "matching/select.h"
 #include "multipliers/builtin.h"
 #include "multipliers/catalog_file.h"
-#include "stats/file_io.h"
-#include "stats/npy.h"
+#include "io/file_io.h"
+#include "io/npy.h"
 
 namespace agnapprox {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 namespace agnapprox {
 namespace {
@@ -63,7 +63,7 @@ void WriteSplit(const std::string& dir, const std::string& prefix, int n, uint64
 }
 
 std::string Command(const std::string& out, const std::string& extra) {
-  return Runfile("deploy/pipeline_main") + " --data_dir=" + Dir() + "/data --output_dir=" + out +
+  return Runfile("pipeline/pipeline_main") + " --data_dir=" + Dir() + "/data --output_dir=" + out +
          " --epochs=baseline=2,qat=1,gradient_search=2,approx=1 --trace_samples=32 "
          "--batch_size=64 --threads=1 " + extra;
 }
@@ -171,7 +171,7 @@ double JsonNumber(const std::string& json, const std::string& key) {
 // traced, matched with the built-in catalog, deployed and run approximately.
 TEST_F(PipelineTest, RealFashionMnistSubset) {
   const std::string out = Dir() + "/fashion";
-  const std::string cmd = Runfile("deploy/pipeline_main") + " --output_dir=" + out +
+  const std::string cmd = Runfile("pipeline/pipeline_main") + " --output_dir=" + out +
                           " --train_limit=4000 --epochs=baseline=2,qat=1,gradient_search=1,"
                           "approx=1 --trace_samples=64 2>" + Dir() + "/fashion.txt";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/fashion.txt");
@@ -214,7 +214,7 @@ TEST_F(PipelineTest, CifarNetworksRunEveryStage) {
                                 "vgg16", "vgg19", "alexnet", "mobilenetv2"}) {
     SCOPED_TRACE(net);
     const std::string out = Dir() + "/" + net;
-    const std::string cmd = Runfile("deploy/pipeline_main") + " --net=" + net +
+    const std::string cmd = Runfile("pipeline/pipeline_main") + " --net=" + net +
                             " --dataset=cifar10 --data_dir=" + Dir() + "/cifar --output_dir=" +
                             out +
                             " --epochs=baseline=1,qat=1,gradient_search=1,approx=1"
@@ -228,7 +228,7 @@ TEST_F(PipelineTest, CifarNetworksRunEveryStage) {
   EXPECT_NE(Slurp(Dir() + "/mobilenetv2/summary.json").find("block16_depthwise"),
             std::string::npos);
   // A network and data set of different image shapes is a clear error.
-  const int status = std::system((Runfile("deploy/pipeline_main") +
+  const int status = std::system((Runfile("pipeline/pipeline_main") +
                                   " --net=resnet8 --output_dir=" + Dir() + "/mismatch 2>" +
                                   Dir() + "/mismatch.txt")
                                      .c_str());
@@ -247,7 +247,7 @@ TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
     const std::string err = Slurp(Dir() + "/err.txt");
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   }
-  const int status = std::system((Runfile("deploy/pipeline_main") + " --data_dir=" + Dir() +
+  const int status = std::system((Runfile("pipeline/pipeline_main") + " --data_dir=" + Dir() +
                                   "/nowhere --output_dir=" + Dir() + "/bad2 2>" + Dir() +
                                   "/err2.txt")
                                      .c_str());

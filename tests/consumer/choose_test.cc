@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "matching/layer_trace.h"
-#include "stats/npy.h"
+#include "io/npy.h"
 
 namespace {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "stats/file_io.h"
+#include "io/file_io.h"
 
 // The entry point: libFuzzer's in a fuzzer, a named function in the
 // regression test that links every target together.

@@ -1,7 +1,7 @@
 // libFuzzer target: gzip decoding and the IDX parser.
 #include <cstdint>
 
-#include "nets/idx.h"
+#include "nets/data/idx.h"
 #include "tests/fuzz/fuzz_input.h"
 
 AGNAPPROX_FUZZ_TARGET(FuzzIdx) {

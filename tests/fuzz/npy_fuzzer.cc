@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string>
 
-#include "stats/npy.h"
+#include "io/npy.h"
 #include "tests/fuzz/fuzz_input.h"
 
 AGNAPPROX_FUZZ_TARGET(FuzzNpy) {

@@ -1,0 +1,436 @@
+#include "io/npy.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "io/file_io.h"
+
+namespace agnapprox {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicSize = 6;
+
+struct TypeInfo {
+  NpyType type;
+  char kind;  // 'b', 'i', 'u' or 'f'
+  int size;   // bytes per element
+};
+
+constexpr TypeInfo kTypes[] = {
+    {NpyType::kBool, 'b', 1},    {NpyType::kInt8, 'i', 1},
+    {NpyType::kUInt8, 'u', 1},   {NpyType::kInt16, 'i', 2},
+    {NpyType::kUInt16, 'u', 2},  {NpyType::kInt32, 'i', 4},
+    {NpyType::kUInt32, 'u', 4},  {NpyType::kInt64, 'i', 8},
+    {NpyType::kUInt64, 'u', 8},  {NpyType::kFloat32, 'f', 4},
+    {NpyType::kFloat64, 'f', 8},
+};
+
+const TypeInfo& InfoOf(NpyType type) {
+  for (const TypeInfo& info : kTypes) {
+    if (info.type == type) return info;
+  }
+  return kTypes[0];
+}
+
+bool HostIsLittleEndian() {
+  const uint16_t probe = 1;
+  unsigned char first;
+  std::memcpy(&first, &probe, 1);
+  return first == 1;
+}
+
+template <typename T>
+void DecodeRun(const char* data, uint64_t count, bool swap, double* out) {
+  for (uint64_t i = 0; i < count; ++i) {
+    unsigned char buf[sizeof(T)];
+    std::memcpy(buf, data + i * sizeof(T), sizeof(T));
+    if (swap) {
+      for (size_t b = 0; b < sizeof(T) / 2; ++b) std::swap(buf[b], buf[sizeof(T) - 1 - b]);
+    }
+    T v;
+    std::memcpy(&v, buf, sizeof(T));
+    out[i] = static_cast<double>(v);
+  }
+}
+
+// Decodes `count` consecutive elements; one type dispatch per call, not per
+// element.
+void DecodeAll(const TypeInfo& info, const char* data, uint64_t count,
+               bool swap, double* out) {
+  switch (info.type) {
+    case NpyType::kBool:
+      for (uint64_t i = 0; i < count; ++i) out[i] = data[i] != 0 ? 1.0 : 0.0;
+      return;
+    case NpyType::kInt8: return DecodeRun<int8_t>(data, count, swap, out);
+    case NpyType::kUInt8: return DecodeRun<uint8_t>(data, count, swap, out);
+    case NpyType::kInt16: return DecodeRun<int16_t>(data, count, swap, out);
+    case NpyType::kUInt16: return DecodeRun<uint16_t>(data, count, swap, out);
+    case NpyType::kInt32: return DecodeRun<int32_t>(data, count, swap, out);
+    case NpyType::kUInt32: return DecodeRun<uint32_t>(data, count, swap, out);
+    case NpyType::kInt64: return DecodeRun<int64_t>(data, count, swap, out);
+    case NpyType::kUInt64: return DecodeRun<uint64_t>(data, count, swap, out);
+    case NpyType::kFloat32: return DecodeRun<float>(data, count, swap, out);
+    case NpyType::kFloat64: return DecodeRun<double>(data, count, swap, out);
+  }
+}
+
+void EncodeElement(const TypeInfo& info, double value, bool swap, char* out) {
+  unsigned char buf[8];
+  switch (info.type) {
+    case NpyType::kBool:
+      buf[0] = value != 0;
+      break;
+#define AGNAPPROX_ENCODE(kType, CType)      \
+  case NpyType::kType: {                    \
+    CType v = static_cast<CType>(value);    \
+    std::memcpy(buf, &v, sizeof(v));        \
+    break;                                  \
+  }
+      AGNAPPROX_ENCODE(kInt8, int8_t)
+      AGNAPPROX_ENCODE(kUInt8, uint8_t)
+      AGNAPPROX_ENCODE(kInt16, int16_t)
+      AGNAPPROX_ENCODE(kUInt16, uint16_t)
+      AGNAPPROX_ENCODE(kInt32, int32_t)
+      AGNAPPROX_ENCODE(kUInt32, uint32_t)
+      AGNAPPROX_ENCODE(kInt64, int64_t)
+      AGNAPPROX_ENCODE(kUInt64, uint64_t)
+      AGNAPPROX_ENCODE(kFloat32, float)
+      AGNAPPROX_ENCODE(kFloat64, double)
+#undef AGNAPPROX_ENCODE
+  }
+  if (swap) {
+    for (int i = 0; i < info.size / 2; ++i) {
+      std::swap(buf[i], buf[info.size - 1 - i]);
+    }
+  }
+  std::memcpy(out, buf, info.size);
+}
+
+// The header is a Python dict literal such as
+//   {'descr': '<i4', 'fortran_order': False, 'shape': (256, 256), }
+// Returns the text of the value for `key`, up to the next top-level comma.
+absl::StatusOr<std::string> DictValue(absl::string_view header,
+                                      absl::string_view key,
+                                      const std::string& name) {
+  for (const char quote : {'\'', '"'}) {
+    const std::string needle = absl::StrCat(std::string(1, quote), key,
+                                            std::string(1, quote));
+    size_t pos = header.find(needle);
+    if (pos == absl::string_view::npos) continue;
+    pos = header.find(':', pos + needle.size());
+    if (pos == absl::string_view::npos) break;
+    size_t end = pos + 1;
+    int depth = 0;
+    bool in_string = false;
+    char string_quote = 0;
+    for (; end < header.size(); ++end) {
+      const char c = header[end];
+      if (in_string) {
+        if (c == string_quote) in_string = false;
+        continue;
+      }
+      if (c == '\'' || c == '"') {
+        in_string = true;
+        string_quote = c;
+      } else if (c == '(' || c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ')' || c == ']' || c == '}') {
+        if (depth == 0) break;
+        --depth;
+      } else if (c == ',' && depth == 0) {
+        break;
+      }
+    }
+    return std::string(
+        absl::StripAsciiWhitespace(header.substr(pos + 1, end - pos - 1)));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(name, ": bad .npy header: no '", key, "' entry"));
+}
+
+absl::StatusOr<TypeInfo> ParseDescr(absl::string_view text,
+                                    const std::string& name, bool* swap) {
+  if (text.size() < 2 || (text.front() != '\'' && text.front() != '"') ||
+      text.back() != text.front()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": unsupported dtype ", text,
+        " (structured arrays are not supported)"));
+  }
+  absl::string_view descr = text.substr(1, text.size() - 2);
+  if (descr.size() < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": bad dtype '", descr, "'"));
+  }
+  const char order = descr[0];
+  const char kind = descr[1];
+  if (kind == 'O') {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": object arrays (pickled data) are not supported"));
+  }
+  int size = 0;
+  if (order != '<' && order != '>' && order != '|' && order != '=') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": bad dtype '", descr, "'"));
+  }
+  if (!absl::SimpleAtoi(descr.substr(2), &size)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": unsupported dtype '", descr, "'"));
+  }
+  for (const TypeInfo& info : kTypes) {
+    if (info.kind == kind && info.size == size) {
+      const bool file_little =
+          order == '<' || ((order == '|' || order == '=') &&
+                           HostIsLittleEndian());
+      *swap = size > 1 && file_little != HostIsLittleEndian();
+      return info;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      name, ": unsupported dtype '", descr,
+      "' (integer, bool, float32 or float64 expected)"));
+}
+
+absl::StatusOr<std::vector<int64_t>> ParseShape(absl::string_view text,
+                                                const std::string& name) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": bad .npy header: shape ", text));
+  }
+  std::vector<int64_t> shape;
+  for (absl::string_view part :
+       absl::StrSplit(text.substr(1, text.size() - 2), ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (part.empty()) continue;
+    int64_t dim;
+    if (!absl::SimpleAtoi(part, &dim) || dim < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": bad .npy header: shape ", text));
+    }
+    shape.push_back(dim);
+  }
+  return shape;
+}
+
+}  // namespace
+
+bool IsIntegerType(NpyType type) {
+  return type != NpyType::kFloat32 && type != NpyType::kFloat64;
+}
+
+absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
+                                  const std::string& name) {
+  if (bytes.size() < kMagicSize + 2 ||
+      std::memcmp(bytes.data(), kMagic, kMagicSize) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": not an .npy file (bad magic)"));
+  }
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len = 0;
+  size_t offset = 0;
+  if (major == 1) {
+    if (bytes.size() < 10) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": truncated .npy header"));
+    }
+    header_len = static_cast<unsigned char>(bytes[8]) |
+                 (static_cast<size_t>(static_cast<unsigned char>(bytes[9]))
+                  << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, ": truncated .npy header"));
+    }
+    for (int i = 3; i >= 0; --i) {
+      header_len = (header_len << 8) |
+                   static_cast<unsigned char>(bytes[8 + i]);
+    }
+    offset = 12;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": unsupported .npy version ", major));
+  }
+  if (header_len > bytes.size() - offset) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": truncated .npy header"));
+  }
+  const absl::string_view header = bytes.substr(offset, header_len);
+  offset += header_len;
+  if (header.find('{') == absl::string_view::npos ||
+      header.find('}') == absl::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": bad .npy header (not a dict)"));
+  }
+
+  absl::StatusOr<std::string> descr = DictValue(header, "descr", name);
+  if (!descr.ok()) return descr.status();
+  absl::StatusOr<std::string> fortran = DictValue(header, "fortran_order", name);
+  if (!fortran.ok()) return fortran.status();
+  absl::StatusOr<std::string> shape_text = DictValue(header, "shape", name);
+  if (!shape_text.ok()) return shape_text.status();
+
+  bool swap = false;
+  absl::StatusOr<TypeInfo> info = ParseDescr(*descr, name, &swap);
+  if (!info.ok()) return info.status();
+  if (*fortran != "True" && *fortran != "False") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": bad .npy header: fortran_order is ", *fortran));
+  }
+  const bool fortran_order = *fortran == "True";
+  absl::StatusOr<std::vector<int64_t>> shape = ParseShape(*shape_text, name);
+  if (!shape.ok()) return shape.status();
+
+  // The element count must match the bytes present; checked with overflow
+  // guards before any allocation.
+  const uint64_t available = bytes.size() - offset;
+  uint64_t count = 1;
+  for (int64_t dim : *shape) {
+    if (dim != 0 && count > available / static_cast<uint64_t>(dim) + 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          name, ": truncated: shape (", absl::StrJoin(*shape, ", "),
+          ") needs more data than the ", available, " bytes present"));
+    }
+    count *= static_cast<uint64_t>(dim);
+  }
+  if (count > std::numeric_limits<uint64_t>::max() / 8 ||
+      count * info->size > available) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": truncated: shape (", absl::StrJoin(*shape, ", "),
+        ") needs ", count, " elements but only ", available,
+        " data bytes are present"));
+  }
+  if (count * info->size != available) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, ": size mismatch: shape (", absl::StrJoin(*shape, ", "),
+        ") holds ", count * info->size, " data bytes but the file has ",
+        available));
+  }
+
+  NpyArray array;
+  array.type = info->type;
+  array.shape = *shape;
+  array.values.resize(count);
+  const char* data = bytes.data() + offset;
+  if (!fortran_order || shape->size() < 2) {
+    DecodeAll(*info, data, count, swap, array.values.data());
+  } else {
+    // Fortran order: the first index varies fastest in the file. Decode in
+    // file order, then walk it while keeping the C-order destination index.
+    std::vector<double> file_order(count);
+    DecodeAll(*info, data, count, swap, file_order.data());
+    const size_t rank = shape->size();
+    std::vector<int64_t> index(rank, 0);
+    std::vector<uint64_t> c_stride(rank, 1);
+    for (size_t d = rank - 1; d > 0; --d) {
+      c_stride[d - 1] = c_stride[d] * (*shape)[d];
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t dest = 0;
+      for (size_t d = 0; d < rank; ++d) dest += index[d] * c_stride[d];
+      array.values[dest] = file_order[i];
+      for (size_t d = 0; d < rank; ++d) {
+        if (++index[d] < (*shape)[d]) break;
+        index[d] = 0;
+      }
+    }
+  }
+  return array;
+}
+
+absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
+  absl::StatusOr<long long> size = RegularFileSize(path);
+  if (!size.ok()) return size.status();
+  if (*size == 0) return ParseNpy("", path);
+  // Mapped rather than copied: the file's pages come from the page cache
+  // without a zero-filled buffer and a copy.
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  void* data = mmap(nullptr, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (data == MAP_FAILED) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": cannot map: ", std::strerror(errno)));
+  }
+  absl::StatusOr<NpyArray> array =
+      ParseNpy(absl::string_view(static_cast<const char*>(data), *size), path);
+  munmap(data, *size);
+  return array;
+}
+
+std::string EncodeNpy(NpyType type, const std::vector<int64_t>& shape,
+                      const std::vector<double>& values,
+                      const NpyEncodeOptions& options) {
+  const TypeInfo& info = InfoOf(type);
+  const char order =
+      info.size == 1 ? '|' : (options.big_endian ? '>' : '<');
+  std::string shape_text;
+  for (int64_t dim : shape) absl::StrAppend(&shape_text, dim, ", ");
+  if (shape.size() > 1) shape_text.resize(shape_text.size() - 2);
+  if (shape.size() == 1) shape_text.resize(shape_text.size() - 1);
+  std::string header =
+      absl::StrCat("{'descr': '", std::string(1, order),
+                   std::string(1, info.kind), info.size,
+                   "', 'fortran_order': ",
+                   options.fortran_order ? "True" : "False", ", 'shape': (",
+                   shape_text, "), }");
+  // Pad so that the data starts at a multiple of 64 bytes, ending with '\n'.
+  const size_t unpadded = kMagicSize + 4 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
+
+  std::string out(kMagic, kMagicSize);
+  out.push_back('\x01');
+  out.push_back('\x00');
+  out.push_back(static_cast<char>(header.size() & 0xff));
+  out.push_back(static_cast<char>(header.size() >> 8));
+  out += header;
+  const size_t data_offset = out.size();
+  out.resize(data_offset + values.size() * info.size);
+  const bool swap =
+      info.size > 1 && options.big_endian == HostIsLittleEndian();
+  const size_t rank = shape.size();
+  for (size_t i = 0; i < values.size(); ++i) {
+    size_t dest = i;
+    if (options.fortran_order && rank >= 2) {
+      // C-order index i -> multi-index -> Fortran-order position.
+      size_t rest = i;
+      size_t f_stride = 1;
+      std::vector<size_t> index(rank);
+      for (size_t d = rank; d-- > 0;) {
+        index[d] = rest % shape[d];
+        rest /= shape[d];
+      }
+      dest = 0;
+      for (size_t d = 0; d < rank; ++d) {
+        dest += index[d] * f_stride;
+        f_stride *= shape[d];
+      }
+    }
+    EncodeElement(info, values[i], swap, &out[data_offset + dest * info.size]);
+  }
+  return out;
+}
+
+absl::Status WriteNpy(const std::string& path, NpyType type,
+                      const std::vector<int64_t>& shape,
+                      const std::vector<double>& values) {
+  return WriteFileAtomically(path, EncodeNpy(type, shape, values));
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,80 @@
+// Reading and writing NumPy `.npy` arrays.
+//
+// Supported: format versions 1-3, dtypes bool, int8/16/32/64, uint8/16/32/64,
+// float32/64, either byte order, C or Fortran order. Refused with a clear
+// status: object (pickled) arrays, structured dtypes, bad magic or header,
+// truncated data, trailing bytes, and shapes whose size does not match the
+// data. A header that claims a huge shape is refused before anything is
+// allocated, because the data size must equal the bytes actually present.
+//
+//   absl::StatusOr<NpyArray> a = ReadNpy("conv1.weights.npy");
+//   if (!a.ok()) return a.status();   // "conv1.weights.npy: truncated: ..."
+//   int64_t rows = a->shape[0];
+//   double first = a->values[0];      // C (row-major) order, always
+#ifndef AGNAPPROX_IO_NPY_H_
+#define AGNAPPROX_IO_NPY_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace agnapprox {
+
+enum class NpyType {
+  kBool,
+  kInt8,
+  kUInt8,
+  kInt16,
+  kUInt16,
+  kInt32,
+  kUInt32,
+  kInt64,
+  kUInt64,
+  kFloat32,
+  kFloat64,
+};
+
+// True for the integer and bool types.
+bool IsIntegerType(NpyType type);
+
+struct NpyArray {
+  NpyType type = NpyType::kFloat64;
+  std::vector<int64_t> shape;
+  // Every element converted to double, in C (row-major) order whatever the
+  // file's order. Integers up to 2^53 are exact; larger ones are beyond any
+  // range this project accepts and are refused by the range checks.
+  std::vector<double> values;
+
+  int64_t size() const { return static_cast<int64_t>(values.size()); }
+};
+
+// Parses the bytes of an `.npy` file. `name` prefixes every error message.
+absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
+                                  const std::string& name);
+
+// Reads and parses `path`; errors name `path`.
+absl::StatusOr<NpyArray> ReadNpy(const std::string& path);
+
+struct NpyEncodeOptions {
+  bool big_endian = false;
+  bool fortran_order = false;
+};
+
+// Encodes `values` (C order, length = product of `shape`) as an `.npy` file
+// of dtype `type`. Values are converted with a plain cast; the caller keeps
+// them inside the type's range.
+std::string EncodeNpy(NpyType type, const std::vector<int64_t>& shape,
+                      const std::vector<double>& values,
+                      const NpyEncodeOptions& options = {});
+
+// EncodeNpy, then WriteFileAtomically.
+absl::Status WriteNpy(const std::string& path, NpyType type,
+                      const std::vector<int64_t>& shape,
+                      const std::vector<double>& values);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_IO_NPY_H_

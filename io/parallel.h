@@ -1,0 +1,17 @@
+// Runs independent tasks on a few threads. Which thread runs a task never
+// changes its result, so callers that split work into fixed tasks get the
+// same bytes for any thread count.
+#ifndef AGNAPPROX_IO_PARALLEL_H_
+#define AGNAPPROX_IO_PARALLEL_H_
+
+#include <cstddef>
+#include <functional>
+
+namespace agnapprox {
+
+// Calls task(i) for i in [0, count) on `threads` threads (0 = one per core).
+void RunTasks(int threads, size_t count, const std::function<void(size_t)>& task);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_IO_PARALLEL_H_

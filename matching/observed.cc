@@ -1,0 +1,123 @@
+#include "matching/observed.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "io/parallel.h"
+#include "multipliers/lut_gemm/lut_gemm.h"
+
+namespace agnapprox {
+namespace {
+
+// Rows per task: bounds the int32 output block and keeps tasks fixed, so
+// that any thread count gives the same sums.
+constexpr int64_t kRowsPerTask = 2048;
+
+// Exact integer sums of e_ro, e_ro^2 and per-neuron sums.
+struct Sums {
+  __int128 sum = 0;
+  __int128 sum_sq = 0;
+  std::vector<int64_t> channel;  // [out]
+
+  void Merge(const Sums& o) {
+    sum += o.sum;
+    sum_sq += o.sum_sq;
+    for (size_t i = 0; i < channel.size(); ++i) channel[i] += o.channel[i];
+  }
+};
+
+ObservedErrorStats Finish(const Sums& s, int64_t rows, int64_t out) {
+  ObservedErrorStats e;
+  const long double count = static_cast<long double>(rows) * out;
+  const long double mean = static_cast<long double>(s.sum) / count;
+  const long double var = static_cast<long double>(s.sum_sq) / count - mean * mean;
+  e.mean = static_cast<double>(mean);
+  e.std = static_cast<double>(std::sqrt(std::max(var, 0.0L)));
+  // var(e - m_o) = var(e) - var_o(m_o) (each neuron has `rows` entries).
+  long double between = 0;
+  e.channel_mean.resize(out);
+  for (int64_t o = 0; o < out; ++o) {
+    const long double m = static_cast<long double>(s.channel[o]) / rows;
+    e.channel_mean[o] = static_cast<double>(m);
+    between += (m - mean) * (m - mean) / out;
+  }
+  e.std_after_channel_mean = static_cast<double>(std::sqrt(std::max(var - between, 0.0L)));
+  return e;
+}
+
+}  // namespace
+
+TraceIndices IndicesOf(const LayerTrace& trace) {
+  TraceIndices x;
+  x.fan_in = trace.fan_in;
+  x.rows = trace.num_rows();
+  x.out = static_cast<int64_t>(trace.weights.size()) / trace.fan_in;
+  x.features.resize(trace.features.size());
+  x.weights.resize(trace.weights.size());
+  for (size_t i = 0; i < trace.features.size(); ++i) {
+    x.features[i] = static_cast<uint8_t>(OperandIndex(trace.features[i], trace.range));
+  }
+  for (size_t i = 0; i < trace.weights.size(); ++i) {
+    x.weights[i] = static_cast<uint8_t>(OperandIndex(trace.weights[i], trace.range));
+  }
+  return x;
+}
+
+std::vector<int32_t> ErrorTable(const ErrorMap& map) {
+  std::vector<int32_t> t(map.values.size());
+  for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<int32_t>(map.values[i]);
+  return t;
+}
+
+ObservedErrorStats ObserveError(const TraceIndices& x, absl::Span<const int32_t> error_table,
+                           int threads) {
+  const LutGemm gemm(error_table);
+  const int64_t tasks = (x.rows + kRowsPerTask - 1) / kRowsPerTask;
+  std::vector<Sums> parts(tasks);
+  RunTasks(threads, tasks, [&](size_t task) {
+    const int64_t first = task * kRowsPerTask;
+    const int64_t count = std::min(kRowsPerTask, x.rows - first);
+    thread_local std::vector<int32_t> c;
+    c.resize(count * x.out);
+    gemm.Multiply(x.features.data() + first * x.fan_in, count, x.weights.data(), x.out, x.fan_in,
+                  c.data(), 1);
+    Sums& s = parts[task];
+    s.channel.assign(x.out, 0);
+    for (int64_t r = 0; r < count; ++r) {
+      const int32_t* row = c.data() + r * x.out;
+      int64_t row_sum = 0;
+      __int128 row_sq = 0;
+      for (int64_t o = 0; o < x.out; ++o) {
+        const int64_t e = row[o];
+        row_sum += e;
+        row_sq += static_cast<__int128>(e) * e;
+        s.channel[o] += e;
+      }
+      s.sum += row_sum;
+      s.sum_sq += row_sq;
+    }
+  });
+  Sums all;
+  all.channel.assign(x.out, 0);
+  for (const Sums& s : parts) all.Merge(s);
+  return Finish(all, x.rows, x.out);
+}
+
+ObservedErrorStats ObserveErrorReference(const TraceIndices& x, absl::Span<const int32_t> error_table) {
+  Sums s;
+  s.channel.assign(x.out, 0);
+  for (int64_t r = 0; r < x.rows; ++r) {
+    for (int64_t o = 0; o < x.out; ++o) {
+      int64_t e = 0;
+      for (int64_t j = 0; j < x.fan_in; ++j) {
+        e += error_table[x.features[r * x.fan_in + j] * 256 + x.weights[o * x.fan_in + j]];
+      }
+      s.sum += e;
+      s.sum_sq += static_cast<__int128>(e) * e;
+      s.channel[o] += e;
+    }
+  }
+  return Finish(s, x.rows, x.out);
+}
+
+}  // namespace agnapprox

@@ -1,0 +1,120 @@
+#include "matching/observed.h"
+
+#include <cmath>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "multipliers/multiplier.h"
+
+namespace agnapprox {
+namespace {
+
+// A random signed layer: codes 0..127 (ReLU-like, many zeros), weights
+// -128..127, through MakeLayerTrace like a trace file.
+LayerTrace RandomLayer(std::mt19937_64& rng, int64_t rows, int64_t out, int64_t fan_in) {
+  NpyArray f, w;
+  f.shape = {rows, fan_in};
+  w.shape = {out, fan_in};
+  std::geometric_distribution<int> g(0.04);
+  for (int64_t i = 0; i < rows * fan_in; ++i) {
+    f.values.push_back(rng() % 4 == 0 ? 0 : std::min(127, g(rng)));
+  }
+  for (int64_t i = 0; i < out * fan_in; ++i) {
+    w.values.push_back(static_cast<int>(rng() % 256) - 128);
+  }
+  return *MakeLayerTrace("layer", 0.1, rows * out * fan_in, f, "f", w, "w");
+}
+
+// Non-commutative: the error depends on (a, b) and (b, a) differently.
+Multiplier RandomMultiplier(std::mt19937_64& rng, bool is_signed) {
+  Multiplier m;
+  m.name = is_signed ? "random_s" : "random_u";
+  m.is_signed = is_signed;
+  m.products.resize(kTableSize);
+  const OperandRange r = m.range();
+  for (int ia = 0; ia < 256; ++ia) {
+    for (int ib = 0; ib < 256; ++ib) {
+      const int a = OperandValue(ia, r), b = OperandValue(ib, r);
+      m.products[ia * 256 + ib] =
+          a * b + static_cast<int>(rng() % 41) - 17 + (a > b ? a / 8 : 0);
+    }
+  }
+  return m;
+}
+
+// Independent of ObserveError: straight from the operand values and the
+// product table in value order, e = sum_j (P(x, w) - x * w), in double.
+void ExpectAgreesWithPerRow(const LayerTrace& t, const Multiplier& m) {
+  const std::vector<int32_t> p = *ProductsFor(m, OperandRange::kSigned);
+  const int64_t out = static_cast<int64_t>(t.weights.size()) / t.fan_in;
+  double sum = 0, sum_sq = 0;
+  std::vector<double> channel(out, 0);
+  for (int64_t r = 0; r < t.num_rows(); ++r) {
+    for (int64_t o = 0; o < out; ++o) {
+      double e = 0;
+      for (int64_t j = 0; j < t.fan_in; ++j) {
+        const int a = t.features[r * t.fan_in + j], b = t.weights[o * t.fan_in + j];
+        e += p[(a + 128) * 256 + (b + 128)] - a * b;
+      }
+      sum += e;
+      sum_sq += e * e;
+      channel[o] += e;
+    }
+  }
+  const double count = static_cast<double>(t.num_rows()) * out;
+  const double mean = sum / count;
+  const double std = std::sqrt(sum_sq / count - mean * mean);
+  for (int threads : {1, 2}) {
+    const ObservedErrorStats got =
+        ObserveError(IndicesOf(t), ErrorTable(*ErrorMapFor(m, OperandRange::kSigned)), threads);
+    EXPECT_NEAR(got.mean, mean, 1e-9 * std::max(1.0, std::abs(mean))) << m.name;
+    EXPECT_NEAR(got.std, std, 1e-9 * std) << m.name;
+    ASSERT_EQ(got.channel_mean.size(), static_cast<size_t>(out));
+    double between = 0;
+    for (int64_t o = 0; o < out; ++o) {
+      const double cm = channel[o] / t.num_rows();
+      EXPECT_NEAR(got.channel_mean[o], cm, 1e-9 * std::max(1.0, std::abs(cm)));
+      between += (cm - mean) * (cm - mean) / out;
+    }
+    EXPECT_NEAR(got.std_after_channel_mean, std::sqrt(std * std - between), 1e-6 * std);
+  }
+}
+
+TEST(ObserveError, AgreesWithPerRowOnRandomLayers) {
+  std::mt19937_64 rng(13);
+  // Shapes include row counts above one task (2048 rows) and odd fan-ins.
+  const struct {
+    int64_t rows, out, fan_in;
+  } shapes[] = {{300, 6, 25}, {2500, 16, 150}, {70, 10, 84}, {4100, 3, 9}};
+  for (const auto& s : shapes) {
+    const LayerTrace t = RandomLayer(rng, s.rows, s.out, s.fan_in);
+    ExpectAgreesWithPerRow(t, RandomMultiplier(rng, true));
+    // An unsigned multiplier is used in sign-magnitude.
+    ExpectAgreesWithPerRow(t, RandomMultiplier(rng, false));
+  }
+}
+
+TEST(ObserveError, ExactMultiplierHasNoError) {
+  std::mt19937_64 rng(14);
+  const LayerTrace t = RandomLayer(rng, 500, 8, 30);
+  const ObservedErrorStats e =
+      ObserveError(IndicesOf(t), ErrorTable(ErrorMapFromProducts(ExactProducts(OperandRange::kSigned),
+                                                                 OperandRange::kSigned)));
+  EXPECT_EQ(e.mean, 0);
+  EXPECT_EQ(e.std, 0);
+}
+
+TEST(ObserveError, ReferenceLoopAgrees) {
+  std::mt19937_64 rng(15);
+  const LayerTrace t = RandomLayer(rng, 900, 5, 40);
+  const std::vector<int32_t> table =
+      ErrorTable(*ErrorMapFor(RandomMultiplier(rng, true), OperandRange::kSigned));
+  const ObservedErrorStats a = ObserveError(IndicesOf(t), table);
+  const ObservedErrorStats b = ObserveErrorReference(IndicesOf(t), table);
+  EXPECT_EQ(a.mean, b.mean);
+  EXPECT_EQ(a.std, b.std);
+  EXPECT_EQ(a.channel_mean, b.channel_mean);
+}
+
+}  // namespace
+}  // namespace agnapprox

@@ -1,0 +1,198 @@
+#include "multipliers/lut_gemm/internal/avx512_vbmi_kernel.h"
+
+#include <algorithm>
+
+#include "multipliers/lut_gemm/internal/portable_kernel.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define AGNAPPROX_AVX512 __attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vnni")))
+#endif
+
+namespace agnapprox {
+namespace lut_gemm_internal {
+namespace {
+
+#if defined(__x86_64__)
+// Where accumulator lane j of register r ends up: the byte and word unpacks
+// work within 128-bit lanes, so row 16 * (j / 4) + 4 * r + j % 4.
+constexpr int RowOfLane(int r, int j) { return 16 * (j / 4) + 4 * r + j % 4; }
+
+// Low and high bytes of the 64 products of the indices `idx` with weight
+// column `lc`/`hc` (pointers already offset by the window base), as two
+// registers of 16-bit words (rows 16L+0..7 and 16L+8..15 of lane L).
+AGNAPPROX_AVX512 inline void Lookup(__m512i idx, const uint8_t* lc, const uint8_t* hc,
+                                    bool narrow, __m512i* words_lo, __m512i* words_hi) {
+  __m512i lo, hi;
+  if (narrow) {
+    lo = _mm512_permutex2var_epi8(_mm512_loadu_si512(lc), idx, _mm512_loadu_si512(lc + 64));
+    hi = _mm512_permutex2var_epi8(_mm512_loadu_si512(hc), idx, _mm512_loadu_si512(hc + 64));
+  } else {
+    // Index bit 7 picks the upper 128 entries.
+    const __mmask64 upper = _mm512_movepi8_mask(idx);
+    lo = _mm512_mask_blend_epi8(
+        upper,
+        _mm512_permutex2var_epi8(_mm512_loadu_si512(lc), idx, _mm512_loadu_si512(lc + 64)),
+        _mm512_permutex2var_epi8(_mm512_loadu_si512(lc + 128), idx,
+                                 _mm512_loadu_si512(lc + 192)));
+    hi = _mm512_mask_blend_epi8(
+        upper,
+        _mm512_permutex2var_epi8(_mm512_loadu_si512(hc), idx, _mm512_loadu_si512(hc + 64)),
+        _mm512_permutex2var_epi8(_mm512_loadu_si512(hc + 128), idx,
+                                 _mm512_loadu_si512(hc + 192)));
+  }
+  *words_lo = _mm512_unpacklo_epi8(lo, hi);
+  *words_hi = _mm512_unpackhi_epi8(lo, hi);
+}
+
+// The smallest and largest index, 64 bytes at a time.
+AGNAPPROX_AVX512 void MinMaxIndex(const uint8_t* a, int64_t size, int* lowest, int* highest) {
+  __m512i lo = _mm512_set1_epi8(static_cast<char>(0xff)), hi = _mm512_setzero_si512();
+  int64_t i = 0;
+  for (; i + 64 <= size; i += 64) {
+    const __m512i v = _mm512_loadu_si512(a + i);
+    lo = _mm512_min_epu8(lo, v);
+    hi = _mm512_max_epu8(hi, v);
+  }
+  alignas(64) uint8_t l[64], h[64];
+  _mm512_store_si512(l, lo);
+  _mm512_store_si512(h, hi);
+  int low = 255, high = 0;
+  for (int j = 0; j < 64; ++j) {
+    low = std::min<int>(low, l[j]);
+    high = std::max<int>(high, h[j]);
+  }
+  for (; i < size; ++i) {
+    low = std::min<int>(low, a[i]);
+    high = std::max<int>(high, a[i]);
+  }
+  *lowest = low;
+  *highest = high;
+}
+
+// 64 indices at p, rebased to the table window.
+AGNAPPROX_AVX512 inline __m512i Indices(const uint8_t* p, __m512i rebase) {
+  return _mm512_sub_epi8(_mm512_loadu_si512(p), rebase);
+}
+
+// One block of 64 rows against n columns. at: 64 raw (not rebased) indices
+// per k step, step kk at at + kk * lda; out: [n][64].
+AGNAPPROX_AVX512 void Block(const uint8_t* at, int64_t lda, const uint8_t* b, int64_t n,
+                            int64_t k, const PackedTable& table, const Window& w,
+                            int32_t* out) {
+  const uint8_t* low = table.low_bytes.data() + w.base;
+  const uint8_t* high = table.high_bytes.data() + w.base;
+  const __m512i rebase = _mm512_set1_epi8(static_cast<char>(w.base));
+  const __m512i ones = _mm512_set1_epi16(1);
+  const __m512i zero = _mm512_setzero_si512();
+  for (int64_t j = 0; j < n; ++j) {
+    const uint8_t* bj = b + j * k;
+    __m512i acc[4] = {zero, zero, zero, zero};
+    int64_t kk = 0;
+    for (; kk + 1 < k; kk += 2) {
+      __m512i w0lo, w0hi, w1lo, w1hi;
+      Lookup(Indices(at + kk * lda, rebase), low + bj[kk] * 256, high + bj[kk] * 256, w.narrow,
+             &w0lo, &w0hi);
+      Lookup(Indices(at + (kk + 1) * lda, rebase), low + bj[kk + 1] * 256,
+             high + bj[kk + 1] * 256, w.narrow, &w1lo, &w1hi);
+      acc[0] = _mm512_dpwssd_epi32(acc[0], _mm512_unpacklo_epi16(w0lo, w1lo), ones);
+      acc[1] = _mm512_dpwssd_epi32(acc[1], _mm512_unpackhi_epi16(w0lo, w1lo), ones);
+      acc[2] = _mm512_dpwssd_epi32(acc[2], _mm512_unpacklo_epi16(w0hi, w1hi), ones);
+      acc[3] = _mm512_dpwssd_epi32(acc[3], _mm512_unpackhi_epi16(w0hi, w1hi), ones);
+    }
+    if (kk < k) {  // odd K: the last step pairs with zeros
+      __m512i w0lo, w0hi;
+      Lookup(Indices(at + kk * lda, rebase), low + bj[kk] * 256, high + bj[kk] * 256, w.narrow,
+             &w0lo, &w0hi);
+      acc[0] = _mm512_dpwssd_epi32(acc[0], _mm512_unpacklo_epi16(w0lo, zero), ones);
+      acc[1] = _mm512_dpwssd_epi32(acc[1], _mm512_unpackhi_epi16(w0lo, zero), ones);
+      acc[2] = _mm512_dpwssd_epi32(acc[2], _mm512_unpacklo_epi16(w0hi, zero), ones);
+      acc[3] = _mm512_dpwssd_epi32(acc[3], _mm512_unpackhi_epi16(w0hi, zero), ones);
+    }
+    alignas(64) int32_t lanes[4][16];
+    const __m512i off = _mm512_set1_epi32(w.offset_total);
+    for (int r = 0; r < 4; ++r) _mm512_store_si512(lanes[r], _mm512_add_epi32(acc[r], off));
+    int32_t* o = out + j * kBlockRows;
+    for (int r = 0; r < 4; ++r) {
+      for (int lane = 0; lane < 16; ++lane) o[RowOfLane(r, lane)] = lanes[r][lane];
+    }
+  }
+}
+#endif
+
+}  // namespace
+
+std::unique_ptr<PackedTable> PackTable(const int32_t* products) {
+  const auto [lo, hi] = std::minmax_element(products, products + 65536);
+  if (static_cast<int64_t>(*hi) - *lo > 65535) return nullptr;
+  auto table = std::make_unique<PackedTable>();
+  // Shift the products into int16: any offset in [hi - 32767, lo + 32768].
+  table->offset = (*lo >= -32768 && *hi <= 32767) ? 0 : *hi - 32767;
+  table->low_bytes.assign(256 * 256 + 128, 0);
+  table->high_bytes.assign(256 * 256 + 128, 0);
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      const uint16_t v =
+          static_cast<uint16_t>(static_cast<int16_t>(products[a * 256 + b] - table->offset));
+      table->low_bytes[b * 256 + a] = static_cast<uint8_t>(v & 0xff);
+      table->high_bytes[b * 256 + a] = static_cast<uint8_t>(v >> 8);
+    }
+  }
+  return table;
+}
+
+Window FindWindow(const PackedTable& table, const uint8_t* a, int64_t size, int64_t k) {
+  Window w;
+  int lowest = 0, highest = 255;
+#if defined(__x86_64__)
+  MinMaxIndex(a, size, &lowest, &highest);
+#endif
+  w.narrow = highest - lowest < 128;
+  w.base = w.narrow ? lowest : 0;
+  // k * offset in uint32 arithmetic: the same wraparound as the reference.
+  w.offset_total =
+      static_cast<int32_t>(static_cast<uint32_t>(table.offset) * static_cast<uint32_t>(k));
+  return w;
+}
+
+void Avx512VbmiTile(const PackedTable& table, const Window& w, const Operands& op,
+                    const Tile& t) {
+#if defined(__x86_64__)
+  // The kernel reads 64 indices per k step. A transposed full tile is read
+  // in place ([k][m], stride m); otherwise the tile is gathered into a
+  // per-thread [k][64] buffer, rows past the tile repeating a valid one.
+  thread_local std::vector<uint8_t> buffer;
+  thread_local std::vector<int32_t> out;
+  out.resize(t.cols * kBlockRows);
+  const uint8_t* at;
+  int64_t lda;
+  if (op.transposed && t.count == kBlockRows) {
+    at = op.a + t.first;
+    lda = op.m;
+  } else {
+    buffer.resize(op.k * kBlockRows);
+    for (int64_t r = 0; r < kBlockRows; ++r) {
+      const int64_t i = t.first + std::min(r, t.count - 1);
+      for (int64_t kk = 0; kk < op.k; ++kk) {
+        buffer[kk * kBlockRows + r] = op.transposed ? op.a[kk * op.m + i] : op.a[i * op.k + kk];
+      }
+    }
+    at = buffer.data();
+    lda = kBlockRows;
+  }
+  Block(at, lda, op.b + t.col0 * op.k, t.cols, op.k, table, w, out.data());
+  for (int64_t r = 0; r < t.count; ++r) {
+    for (int64_t j = 0; j < t.cols; ++j) {
+      op.c[(t.first + r) * op.n + t.col0 + j] = out[j * kBlockRows + r];
+    }
+  }
+#else
+  (void)table;
+  (void)w;
+  (void)op;
+  (void)t;
+#endif
+}
+
+}  // namespace lut_gemm_internal
+}  // namespace agnapprox

@@ -1,0 +1,85 @@
+// Table GEMM: the simulation kernel of approximate multipliers.
+//
+//   C[m][n] = sum_k P[a[m][k]][b[n][k]]
+//
+// a and b hold 8-bit operand *indices* into the 256x256 product table P
+// (value order: index v + 128 for signed operands, v for unsigned), C is
+// int32. Results are bit-identical to the plain loop LutGemmReference below
+// for any table: not symmetric, non-zero products for zero operands,
+// anything, and for any thread count.
+//
+// The kernel is chosen once per table at construction (lut_gemm.cc): the
+// AVX-512 VBMI kernel (internal/avx512_vbmi_kernel.cc) where the CPU has it
+// and the products span at most 16 bits, else the portable loop
+// (internal/portable_kernel.cc).
+//
+//   LutGemm gemm(products);                   // 65536 int32, index order
+//   gemm.Multiply(a, M, b, N, K, c, threads); // a: [M][K], b: [N][K]
+#ifndef AGNAPPROX_MULTIPLIERS_LUT_GEMM_LUT_GEMM_H_
+#define AGNAPPROX_MULTIPLIERS_LUT_GEMM_LUT_GEMM_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace agnapprox {
+
+namespace lut_gemm_internal {
+struct PackedTable;
+class LutGemmPeer;
+}  // namespace lut_gemm_internal
+
+class LutGemm {
+ public:
+  // REQUIRES: products.size() == 65536, row = activation index.
+  explicit LutGemm(absl::Span<const int32_t> products);
+  ~LutGemm();
+  LutGemm(LutGemm&&) noexcept;
+  LutGemm& operator=(LutGemm&&) noexcept;
+
+  // C = row-major [M][N]; a = row-major [M][K]; b = row-major [N][K].
+  // threads: 0 = one per core. Any thread count gives the same bits.
+  void Multiply(const uint8_t* a, int64_t m, const uint8_t* b, int64_t n,
+                int64_t k, int32_t* c, int threads = 0) const;
+
+  // `groups` independent products in one parallel loop (grouped and
+  // depthwise convolution): a = [groups][M][K], b = [groups][N][K],
+  // c = [groups][M][N].
+  void MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m, const uint8_t* b,
+                       int64_t n, int64_t k, int32_t* c, int threads = 0) const;
+
+  // The same with each group's A transposed: at = [groups][K][M] (the layout
+  // im2col produces for one image), read in place without a transpose.
+  void MultiplyGroupedTransposed(const uint8_t* at, int64_t groups, int64_t m,
+                                 const uint8_t* b, int64_t n, int64_t k, int32_t* c,
+                                 int threads = 0) const;
+
+  // The kernel this table runs on here: "avx512_vbmi" or "portable".
+  const char* kernel() const;
+
+  const std::vector<int32_t>& products() const { return products_; }
+
+ private:
+  friend class lut_gemm_internal::LutGemmPeer;  // tests and benchmarks
+
+  void Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m, const uint8_t* b,
+           int64_t n, int64_t k, int32_t* c, int threads) const;
+
+  std::vector<int32_t> products_;
+  // The AVX-512 kernel's byte tables; null when this table or this CPU
+  // cannot use that kernel.
+  std::unique_ptr<lut_gemm_internal::PackedTable> packed_;
+  bool portable_only_ = false;
+};
+
+// The plain loop every kernel must agree with: C[m][n] = sum_k P[a][b], with
+// int32 wraparound (two's complement) on overflow.
+void LutGemmReference(absl::Span<const int32_t> products, const uint8_t* a,
+                      int64_t m, const uint8_t* b, int64_t n, int64_t k,
+                      int32_t* c);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_MULTIPLIERS_LUT_GEMM_LUT_GEMM_H_

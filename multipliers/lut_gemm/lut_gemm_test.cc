@@ -1,0 +1,129 @@
+#include "multipliers/lut_gemm/lut_gemm.h"
+
+#include <random>
+
+#include "gtest/gtest.h"
+#include "multipliers/lut_gemm/internal/peer.h"
+
+namespace agnapprox {
+namespace {
+
+std::vector<int32_t> RandomTable(std::mt19937_64& rng, int32_t lo, int32_t hi) {
+  std::uniform_int_distribution<int32_t> d(lo, hi);
+  std::vector<int32_t> t(65536);
+  for (int32_t& v : t) v = d(rng);
+  return t;
+}
+
+std::vector<uint8_t> RandomIndices(std::mt19937_64& rng, size_t n, int lo, int hi) {
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<uint8_t> v(n);
+  for (uint8_t& x : v) x = static_cast<uint8_t>(d(rng));
+  return v;
+}
+
+struct Shape {
+  int64_t m, n, k;
+};
+
+void ExpectBitIdentical(const std::vector<int32_t>& table, int a_lo, int a_hi,
+                        bool portable, std::mt19937_64& rng) {
+  LutGemm gemm(table);
+  if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+  for (Shape s : {Shape{1, 1, 1}, Shape{64, 3, 2}, Shape{65, 7, 5}, Shape{130, 16, 25},
+                  Shape{200, 6, 150}, Shape{3, 10, 84}}) {
+    const std::vector<uint8_t> a = RandomIndices(rng, s.m * s.k, a_lo, a_hi);
+    const std::vector<uint8_t> b = RandomIndices(rng, s.n * s.k, 0, 255);
+    std::vector<int32_t> want(s.m * s.n), got(s.m * s.n, -7);
+    LutGemmReference(table, a.data(), s.m, b.data(), s.n, s.k, want.data());
+    gemm.Multiply(a.data(), s.m, b.data(), s.n, s.k, got.data(), 2);
+    ASSERT_EQ(got, want) << s.m << "x" << s.n << "x" << s.k;
+  }
+}
+
+TEST(LutGemm, AsymmetricSignedTableNarrowActivations) {
+  std::mt19937_64 rng(1);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  // Activations 0..127 as signed indices 128..255: the 7-bit window.
+  ExpectBitIdentical(t, 128, 255, false, rng);
+  ExpectBitIdentical(t, 128, 255, true, rng);
+}
+
+TEST(LutGemm, FullRangeActivations) {
+  std::mt19937_64 rng(2);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  ExpectBitIdentical(t, 0, 255, false, rng);
+}
+
+TEST(LutGemm, UnsignedProductsAbove16BitSignedUseTheOffset) {
+  std::mt19937_64 rng(3);
+  const std::vector<int32_t> t = RandomTable(rng, 0, 65535);
+  LutGemm gemm(t);
+  EXPECT_STREQ(gemm.kernel(), LutGemm(RandomTable(rng, -5, 5)).kernel());
+  ExpectBitIdentical(t, 0, 200, false, rng);
+}
+
+TEST(LutGemm, WideTablesFallBackAndStayExact) {
+  std::mt19937_64 rng(4);
+  const std::vector<int32_t> t = RandomTable(rng, -1000000, 1000000);
+  EXPECT_STREQ(LutGemm(t).kernel(), "portable");
+  ExpectBitIdentical(t, 0, 255, false, rng);
+}
+
+TEST(LutGemm, ZeroOperandWithNonZeroProduct) {
+  std::vector<int32_t> t(65536, 0);
+  t[0] = 5;  // P[0][0] = 5
+  LutGemm gemm(t);
+  const std::vector<uint8_t> a(64 * 3, 0), b(2 * 3, 0);
+  std::vector<int32_t> c(64 * 2);
+  gemm.Multiply(a.data(), 64, b.data(), 2, 3, c.data(), 1);
+  for (int32_t v : c) EXPECT_EQ(v, 15);
+}
+
+TEST(LutGemm, ThreadCountDoesNotChangeResults) {
+  std::mt19937_64 rng(5);
+  const std::vector<int32_t> t = RandomTable(rng, -30000, 30000);
+  LutGemm gemm(t);
+  const std::vector<uint8_t> a = RandomIndices(rng, 300 * 40, 100, 255);
+  const std::vector<uint8_t> b = RandomIndices(rng, 9 * 40, 0, 255);
+  std::vector<int32_t> one(300 * 9), two(300 * 9);
+  gemm.Multiply(a.data(), 300, b.data(), 9, 40, one.data(), 1);
+  gemm.Multiply(a.data(), 300, b.data(), 9, 40, two.data(), 2);
+  EXPECT_EQ(one, two);
+}
+
+TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
+  std::mt19937_64 rng(6);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+    for (Shape s : {Shape{1024, 1, 9}, Shape{70, 3, 18}, Shape{5, 2, 1}, Shape{130, 1, 9}}) {
+      const int64_t groups = 7;
+      const std::vector<uint8_t> a = RandomIndices(rng, groups * s.m * s.k, 128, 255);
+      const std::vector<uint8_t> b = RandomIndices(rng, groups * s.n * s.k, 0, 255);
+      std::vector<int32_t> got(groups * s.m * s.n, -1), want(groups * s.m * s.n);
+      gemm.MultiplyGrouped(a.data(), groups, s.m, b.data(), s.n, s.k, got.data(), 2);
+      for (int64_t g = 0; g < groups; ++g) {
+        LutGemmReference(t, a.data() + g * s.m * s.k, s.m, b.data() + g * s.n * s.k, s.n, s.k,
+                         want.data() + g * s.m * s.n);
+      }
+      ASSERT_EQ(got, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
+      // The same product from A transposed per group ([G][K][M]).
+      std::vector<uint8_t> at(a.size());
+      for (int64_t g = 0; g < groups; ++g) {
+        for (int64_t i = 0; i < s.m; ++i) {
+          for (int64_t kk = 0; kk < s.k; ++kk) {
+            at[g * s.m * s.k + kk * s.m + i] = a[g * s.m * s.k + i * s.k + kk];
+          }
+        }
+      }
+      std::vector<int32_t> got_t(got.size(), -1);
+      gemm.MultiplyGroupedTransposed(at.data(), groups, s.m, b.data(), s.n, s.k, got_t.data(), 2);
+      ASSERT_EQ(got_t, want) << "transposed " << portable << " " << s.m;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace agnapprox

@@ -1,0 +1,385 @@
+#include "pipeline/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "deploy/deploy.h"
+#include "deploy/model_file.h"
+#include "io/file_io.h"
+#include "io/json.h"
+#include "matching/matching_json.h"
+#include "matching/select.h"
+#include "matching/uniform.h"
+#include "multipliers/open_catalog.h"
+#include "nets/data/open_dataset.h"
+#include "nets/registry.h"
+#include "nets/trace.h"
+#include "nets/train.h"
+#include "pipeline/pipeline_state.pb.h"
+#include "pipeline/report.h"
+#include "pipeline/state.h"
+#include "pipeline/summary.h"
+
+namespace agnapprox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (int64_t d : shape) absl::StrAppend(&s, s.empty() ? "" : "x", d);
+  return s;
+}
+
+class Pipeline {
+ public:
+  explicit Pipeline(const PipelineOptions& o) : o_(o) {}
+
+  absl::Status Run();
+
+ private:
+  absl::Status Setup();
+  bool Done(const std::string& stage) const { return Completed(state_, stage); }
+  StageSettings Settings(const std::string& stage, StageSettings s) const {
+    auto it = o_.epochs.find(stage);
+    if (it != o_.epochs.end()) s.epochs = it->second;
+    return s;
+  }
+  std::string Path(const std::string& name) const { return o_.output_dir + "/" + name; }
+  std::string Checkpoint(const std::string& stage) const {
+    return Path("checkpoints/" + stage + ".pt");
+  }
+  absl::Status SaveCheckpoint(const std::string& stage);
+  absl::Status LoadCheckpoint(const std::string& stage);
+  absl::Status Finish(const std::string& stage, double seconds, const std::string& line);
+  double Train(const std::string& stage, Mode mode, const StageSettings& settings);
+  void Say(const std::string& line) const {
+    std::fprintf(stderr, "[pipeline] %s\n", line.c_str());
+    std::fflush(stderr);
+  }
+
+  absl::Status Baseline();
+  absl::Status Qat();
+  absl::Status GradientSearch();
+  absl::Status Match();
+  absl::Status DeployAndEvaluate();
+  // Loads the gradient-search weights and deploys the matched multipliers.
+  absl::Status Redeploy();
+  absl::Status Retrain();
+  absl::Status Uniform();
+  absl::Status Summary();
+
+  const PipelineOptions& o_;
+  std::shared_ptr<ApproxNetImpl> net_;
+  Dataset train_, test_;
+  // Training augmentation of the data set (CIFAR-10: crop and flip).
+  std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment_;
+  Catalog catalog_;
+  proto::PipelineState state_;
+  bool deployed_ = false;
+};
+
+absl::Status Pipeline::Setup() {
+  net_ = MakeNet(o_.net);
+  if (net_ == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("--net: unknown network '", o_.net,
+                                                   "' (available: ",
+                                                   absl::StrJoin(NetNames(), ", "), ")"));
+  }
+  absl::StatusOr<DataSplits> data = OpenDataset(o_.dataset, o_.data_dir);
+  if (!data.ok()) return data.status();
+  train_ = o_.train_limit > 0 ? Head(data->train, o_.train_limit) : data->train;
+  test_ = data->test;
+  augment_ = data->augment;
+  const std::vector<int64_t> shape(train_.images.sizes().begin() + 1, train_.images.sizes().end());
+  if (shape != net_->input_shape()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--net=", o_.net, " takes ", ShapeText(net_->input_shape()), " images but --dataset=",
+        o_.dataset, " has ", ShapeText(shape)));
+  }
+  absl::StatusOr<Catalog> catalog = OpenCatalog(o_.catalog, "");
+  if (!catalog.ok()) return catalog.status();
+  catalog_ = *catalog;
+  if (absl::StatusOr<double> m = MetricMax(catalog_, o_.metric); !m.ok()) return m.status();
+
+  std::error_code ec;
+  std::filesystem::create_directories(Path("checkpoints"), ec);
+  std::filesystem::create_directories(Path("traces"), ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat(o_.output_dir, ": ", ec.message()));
+  torch::set_num_threads(o_.threads > 0 ? o_.threads
+                                        : std::max(1u, std::thread::hardware_concurrency()));
+  torch::manual_seed(o_.seed);
+
+  if (o_.resume && PathExists(Path("state.txtpb"))) {
+    absl::StatusOr<proto::PipelineState> state = ReadState(Path("state.txtpb"));
+    if (!state.ok()) return state.status();
+    state_ = std::move(*state);
+    if (state_.net() != o_.net) {
+      return absl::InvalidArgumentError(absl::StrCat(Path("state.txtpb"), ": a run of ",
+                                                     state_.net(), ", not ", o_.net));
+    }
+    Say(absl::StrCat("resuming after: ", state_.completed_size() == 0
+                                              ? std::string("nothing")
+                                              : state_.completed(state_.completed_size() - 1)));
+  } else {
+    state_.Clear();
+    state_.set_net(o_.net);
+  }
+  state_.set_metric(o_.metric);
+  state_.set_catalog(o_.catalog);
+  return absl::OkStatus();
+}
+
+absl::Status Pipeline::SaveCheckpoint(const std::string& stage) {
+  return SaveWeights(*net_, Checkpoint(stage));
+}
+
+absl::Status Pipeline::LoadCheckpoint(const std::string& stage) {
+  return LoadWeights(*net_, Checkpoint(stage));
+}
+
+absl::Status Pipeline::Finish(const std::string& stage, double seconds,
+                              const std::string& line) {
+  state_.add_completed(stage);
+  (*state_.mutable_seconds())[stage] = seconds;
+  if (absl::Status s = WriteState(state_, Path("state.txtpb")); !s.ok()) return s;
+  if (absl::Status s = WriteFileAtomically(Path("metrics.jsonl"), MetricsLines(state_)); !s.ok()) {
+    return s;
+  }
+  Say(absl::StrFormat("%s: %s (%.0f s)", stage, line, seconds));
+  return absl::OkStatus();
+}
+
+double Pipeline::Train(const std::string& stage, Mode mode, const StageSettings& settings) {
+  TrainOptions t;
+  t.batch_size = o_.batch_size;
+  t.seed = o_.seed;
+  t.lambda = o_.lambda;
+  t.sigma_max = o_.sigma_max;
+  t.label = stage;
+  t.progress = o_.progress;
+  t.augment = augment_;
+  std::vector<EpochResult> results = TrainStage(*net_, mode, settings, train_, test_, t);
+  for (const EpochResult& r : results) {
+    proto::EpochRecord* e = state_.add_epochs();
+    e->set_stage(stage);
+    e->set_epoch(r.epoch);
+    e->set_loss(r.loss);
+    e->set_accuracy(r.accuracy);
+    e->set_seconds(r.seconds);
+    for (double s : r.sigmas) e->add_sigma(s);
+  }
+  return results.empty() ? Evaluate(*net_, test_, 512) : results.back().accuracy;
+}
+
+absl::Status Pipeline::Baseline() {
+  const auto start = Clock::now();
+  const double acc = Train("baseline", Mode::kBaseline,
+                           Settings("baseline", net_->training_settings().baseline));
+  (*state_.mutable_accuracy())["baseline_accuracy"] = acc;
+  if (absl::Status s = SaveCheckpoint("baseline"); !s.ok()) return s;
+  return Finish("baseline",
+                std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("FP32 accuracy %.4f", acc));
+}
+
+absl::Status Pipeline::Qat() {
+  const auto start = Clock::now();
+  const double acc = Train("qat", Mode::kQat, Settings("qat", net_->training_settings().qat));
+  (*state_.mutable_accuracy())["qat_accuracy"] = acc;
+  if (absl::Status s = SaveCheckpoint("qat"); !s.ok()) return s;
+  return Finish("qat", std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("8-bit accuracy %.4f", acc));
+}
+
+absl::Status Pipeline::GradientSearch() {
+  const auto start = Clock::now();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [name, layer] : net_->approx_layers()) layer->sigma.fill_(o_.initial_noise);
+  }
+  state_.set_initial_noise(o_.initial_noise);
+  const double acc = Train("gradient_search", Mode::kGradientSearch,
+                           Settings("gradient_search", net_->training_settings().gradient_search));
+  (*state_.mutable_accuracy())["gradient_search_accuracy"] = acc;
+  state_.clear_layers();
+  std::string sigmas;
+  for (auto& [name, layer] : net_->approx_layers()) {
+    proto::LayerRecord* l = state_.add_layers();
+    l->set_name(name);
+    l->set_sigma(layer->sigma.item<double>());
+    absl::StrAppend(&sigmas, sigmas.empty() ? "" : ", ", name, " ",
+                    absl::StrFormat("%.3f", l->sigma()));
+  }
+  if (absl::Status s = SaveCheckpoint("gradient_search"); !s.ok()) return s;
+  return Finish("gradient_search",
+                std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("accuracy %.4f; sigma: %s", acc, sigmas));
+}
+
+absl::Status Pipeline::Match() {
+  const auto start = Clock::now();
+  absl::StatusOr<std::vector<LayerTrace>> traces =
+      TraceNet(*net_, Head(train_, o_.trace_samples).images);
+  if (!traces.ok()) return traces.status();
+  if (absl::Status s = WriteLayerTraces(*traces, Path("traces/traces.txtpb")); !s.ok()) return s;
+  MatchingOptions m;
+  m.metric = o_.metric;
+  m.num_samples = o_.num_samples;
+  m.seed = o_.seed;
+  m.threads = o_.threads;
+  m.max_distinct = o_.max_distinct;
+  m.emit_candidates = true;
+  absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, catalog_, m);
+  if (!info.ok()) return info.status();
+  const std::string json = MatchingToJson(*info, false).Dump();
+  if (absl::Status s = WriteFileAtomically(Path("matching.json"), json); !s.ok()) return s;
+  state_.set_matching_json(json);
+  state_.set_relative_energy(info->relative_energy_consumption());
+  state_.set_matching_method(info->method);
+  if (info->layers.size() != static_cast<size_t>(state_.layers_size())) {
+    return absl::InternalError("the traced layers are not the gradient-search layers");
+  }
+  for (size_t i = 0; i < info->layers.size(); ++i) {
+    const LayerInfo& l = info->layers[i];
+    proto::LayerRecord* r = state_.mutable_layers(static_cast<int>(i));
+    r->set_multiplier(l.multiplier_name);
+    r->set_metric(l.multiplier_performance_metric);
+    r->set_relative_energy(l.relative_energy_consumption(info->metric_max));
+    r->set_relative_opcount(l.relative_opcount(info->opcount));
+    r->set_predicted_std(l.predicted_std);
+    r->set_max_std(l.max_std);
+  }
+  absl::StatusOr<UniformChoice> uniform = SelectUniformMultiplier(*info);
+  if (!uniform.ok()) return uniform.status();
+  state_.set_uniform_multiplier(uniform->name);
+  state_.set_uniform_relative_energy(uniform->relative_energy);
+  std::string choice;
+  for (const LayerInfo& l : info->layers) {
+    absl::StrAppend(&choice, choice.empty() ? "" : ", ", l.name, " ", l.multiplier_name);
+  }
+  return Finish("matching", std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("relative energy %.4f; %s; uniform %s",
+                                info->relative_energy_consumption(), choice,
+                                state_.uniform_multiplier()));
+}
+
+absl::Status Pipeline::Redeploy() {
+  if (absl::Status s = LoadCheckpoint("gradient_search"); !s.ok()) return s;
+  if (absl::Status s = DeployMultipliers(*net_, ChosenMultipliers(state_), catalog_); !s.ok()) {
+    return s;
+  }
+  deployed_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Pipeline::DeployAndEvaluate() {
+  const auto start = Clock::now();
+  if (absl::Status s = Redeploy(); !s.ok()) return s;
+  const double acc = Evaluate(*net_, test_, 512);
+  (*state_.mutable_accuracy())["approx_accuracy_before_retraining"] = acc;
+  return Finish("deploy", std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("approximate accuracy before retraining %.4f", acc));
+}
+
+absl::Status Pipeline::Retrain() {
+  const auto start = Clock::now();
+  const double acc = Train("approx", Mode::kApprox,
+                           Settings("approx", net_->training_settings().approx));
+  (*state_.mutable_accuracy())["approx_accuracy"] = acc;
+  if (absl::Status s = SaveDeployedModel(*net_, Checkpoint("approx")); !s.ok()) return s;
+  return Finish("approx", std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("approximate accuracy after retraining %.4f", acc));
+}
+
+absl::Status Pipeline::Uniform() {
+  const auto start = Clock::now();
+  if (absl::Status s = LoadCheckpoint("gradient_search"); !s.ok()) return s;
+  const Multiplier* m = FindMultiplier(catalog_, state_.uniform_multiplier());
+  if (m == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "uniform multiplier ", state_.uniform_multiplier(), " is not in ", o_.catalog));
+  }
+  if (absl::Status s = DeployUniform(*net_, *m); !s.ok()) return s;
+  const double before = Evaluate(*net_, test_, 512);
+  const double after =
+      Train("uniform", Mode::kApprox, Settings("approx", net_->training_settings().approx));
+  (*state_.mutable_accuracy())["uniform_accuracy_before_retraining"] = before;
+  (*state_.mutable_accuracy())["uniform_accuracy"] = after;
+  return Finish("uniform", std::chrono::duration<double>(Clock::now() - start).count(),
+                absl::StrFormat("%s everywhere: accuracy %.4f before, %.4f after retraining",
+                                m->name, before, after));
+}
+
+absl::Status Pipeline::Summary() {
+  if (absl::Status s =
+          WriteFileAtomically(Path("summary.json"), PipelineSummary(state_, o_).Dump());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = WriteFileAtomically(Path("report.html"), RenderReport(state_)); !s.ok()) {
+    return s;
+  }
+  Say(absl::StrFormat("done: relative energy %.3f; accuracy baseline %.4f, qat %.4f, approx %.4f; %s",
+                      state_.relative_energy(), state_.accuracy().at("baseline_accuracy"),
+                      state_.accuracy().at("qat_accuracy"), state_.accuracy().at("approx_accuracy"),
+                      Path("report.html")));
+  return absl::OkStatus();
+}
+
+absl::Status Pipeline::Run() {
+  if (absl::Status s = Setup(); !s.ok()) return s;
+  // Resuming: restore the weights of the last stage that left a checkpoint.
+  for (const char* stage : {"gradient_search", "qat", "baseline"}) {
+    if (Done(stage)) {
+      if (absl::Status s = LoadCheckpoint(stage); !s.ok()) return s;
+      break;
+    }
+  }
+  struct Stage {
+    const char* name;
+    absl::Status (Pipeline::*run)();
+  };
+  for (const Stage& stage : {Stage{"baseline", &Pipeline::Baseline}, Stage{"qat", &Pipeline::Qat},
+                             Stage{"gradient_search", &Pipeline::GradientSearch},
+                             Stage{"matching", &Pipeline::Match},
+                             Stage{"deploy", &Pipeline::DeployAndEvaluate},
+                             Stage{"approx", &Pipeline::Retrain},
+                             Stage{"uniform", &Pipeline::Uniform}}) {
+    if (Done(stage.name)) continue;
+    if (o_.skip_uniform && std::string(stage.name) == "uniform") continue;
+    // Retraining starts from the deployed network; after a resume it is
+    // deployed again from the saved choice.
+    if (std::string(stage.name) == "approx" && !deployed_) {
+      if (absl::Status s = Redeploy(); !s.ok()) return s;
+    }
+    if (absl::Status s = (this->*stage.run)(); !s.ok()) return s;
+  }
+  return Summary();
+}
+
+}  // namespace
+
+void ApplyQuick(PipelineOptions* o) {
+  o->net = "lenet5";
+  o->dataset = "fashion_mnist";
+  o->epochs = {{"baseline", 3}, {"qat", 1}, {"gradient_search", 1}, {"approx", 1}};
+}
+
+absl::Status RunPipeline(const PipelineOptions& options) {
+  try {
+    Pipeline p(options);
+    return p.Run();
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("LibTorch: ", e.what_without_backtrace()));
+  }
+}
+
+}  // namespace agnapprox

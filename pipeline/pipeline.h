@@ -1,0 +1,61 @@
+// The whole agnapprox flow for one network and data set:
+//
+//   1. baseline (FP32)            5. deployment, evaluation before retraining
+//   2. QAT                        6. approximate retraining, then test
+//   3. gradient search (sigma)    7. the uniform comparison: one multiplier
+//   4. tracing and matching          in every layer at the same or lower
+//                                    relative energy, before and after the
+//                                    same retraining
+//
+// Every stage ends with a checkpoint and an updated state file, written
+// atomically, so that Resume continues after the last completed stage.
+// Outputs in options.output_dir: summary.json, metrics.jsonl, matching.json,
+// traces/, report.html. The pipeline only composes: networks come from the
+// registry in nets/, data sets from nets/data, selection rules from
+// matching/.
+#ifndef AGNAPPROX_PIPELINE_PIPELINE_H_
+#define AGNAPPROX_PIPELINE_PIPELINE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace agnapprox {
+
+struct PipelineOptions {
+  std::string net = "lenet5";
+  std::string dataset = "fashion_mnist";
+  std::string data_dir;           // default: Debian's Fashion-MNIST
+  std::string catalog = "builtin:_s";
+  std::string metric = "power";
+  int max_distinct = 0;
+  int64_t batch_size = 128;
+  int threads = 0;                // 0 = one per core
+  uint64_t seed = 0;
+  std::string output_dir = "agnapprox_out";
+  double lambda = 0.2;
+  double initial_noise = 0.1;
+  double sigma_max = 0.5;
+  // Stage -> epochs, overriding the network's settings.
+  std::map<std::string, int> epochs;
+  // Training examples used per epoch (0 = all).
+  int64_t train_limit = 0;
+  // Images traced for matching.
+  int64_t trace_samples = 256;
+  int64_t num_samples = 512;      // matching's sampled rows per layer
+  bool resume = false;
+  bool progress = true;
+  // Leaves out stage 7 (used by the lambda sweep's runs).
+  bool skip_uniform = false;
+};
+
+// The settings of --quick: LeNet5 on Fashion-MNIST with few epochs.
+void ApplyQuick(PipelineOptions* options);
+
+absl::Status RunPipeline(const PipelineOptions& options);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_PIPELINE_PIPELINE_H_

@@ -1,0 +1,120 @@
+// `bazel run //:pipeline -- [flags]`: the whole agnapprox flow (see
+// pipeline/pipeline.h). With no flags: LeNet5 on Debian's Fashion-MNIST with
+// the built-in signed catalog.
+#include <cstdio>
+#include <map>
+#include <vector>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/str_join.h"
+#include "io/command_line.h"
+#include "nets/data/open_dataset.h"
+#include "nets/registry.h"
+#include "pipeline/pipeline.h"
+#include "pipeline/sweep.h"
+
+ABSL_FLAG(std::string, net, "lenet5",
+          absl::StrCat("network: ", absl::StrJoin(agnapprox::NetNames(), ", ")));
+ABSL_FLAG(std::string, dataset, "fashion_mnist",
+          absl::StrCat("data set: ", absl::StrJoin(agnapprox::DatasetNames(), ", ")));
+ABSL_FLAG(std::string, data_dir, "",
+          "folder of the data set's files (default: Debian's Fashion-MNIST for fashion_mnist)");
+ABSL_FLAG(std::string, catalog, "builtin:_s", "catalog file, 'builtin' or 'builtin:FILTER'");
+ABSL_FLAG(std::string, metric, "power", "cost metric: power, area, delay, pdp");
+ABSL_FLAG(int32_t, max_distinct, 0, "at most this many distinct multipliers; 0 = no limit");
+ABSL_FLAG(int64_t, batch_size, 128, "training batch size");
+ABSL_FLAG(int32_t, threads, 0, "threads; 0 = one per core");
+ABSL_FLAG(uint64_t, seed, 0, "seed of every random choice");
+ABSL_FLAG(std::string, output_dir, "agnapprox_out", "where results and checkpoints go");
+ABSL_FLAG(double, lambda, 0.2, "weight of the noise reward in gradient search");
+ABSL_FLAG(double, initial_noise, 0.1, "initial sigma of every layer");
+ABSL_FLAG(double, sigma_max, 0.5, "largest sigma rewarded");
+ABSL_FLAG(std::string, epochs, "",
+          "epoch overrides, e.g. baseline=2,qat=1,gradient_search=1,approx=1");
+ABSL_FLAG(int64_t, train_limit, 0, "training examples per epoch; 0 = all");
+ABSL_FLAG(int64_t, trace_samples, 256, "images traced for matching");
+ABSL_FLAG(int64_t, num_samples, 512, "matching's sampled rows per layer; 0 = every row");
+ABSL_FLAG(bool, quick, false, "a small real run: LeNet5, Fashion-MNIST, few epochs");
+ABSL_FLAG(bool, resume, false, "continue after the last completed stage in --output_dir");
+ABSL_FLAG(std::string, sweep_lambda, "",
+          "repeat from the gradient search for each lambda, e.g. 0.05,0.2,0.5");
+
+namespace agnapprox {
+namespace {
+
+constexpr char kUsage[] =
+    "pipeline [--quick] [--resume] [--net=lenet5] [--data_dir=DIR] [--catalog=...] "
+    "[--epochs=baseline=2,qat=1,gradient_search=1,approx=1] [--output_dir=DIR] ...";
+
+absl::StatusOr<std::map<std::string, int>> ParseEpochs(const std::string& text) {
+  std::map<std::string, int> out;
+  if (text.empty()) return out;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
+    int n;
+    if ((kv.first != "baseline" && kv.first != "qat" && kv.first != "gradient_search" &&
+         kv.first != "approx") ||
+        !absl::SimpleAtoi(kv.second, &n) || n < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--epochs: bad item '", item,
+          "' (expected STAGE=N with STAGE one of baseline, qat, gradient_search, approx)"));
+    }
+    out[kv.first] = n;
+  }
+  return out;
+}
+
+}  // namespace
+}  // namespace agnapprox
+
+int main(int argc, char** argv) {
+  using namespace agnapprox;
+  KeepFreedMemoryInHeap();
+  std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
+  if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
+  PipelineOptions o;
+  if (absl::GetFlag(FLAGS_quick)) ApplyQuick(&o);
+  o.net = absl::GetFlag(FLAGS_net);
+  o.dataset = absl::GetFlag(FLAGS_dataset);
+  o.data_dir = absl::GetFlag(FLAGS_data_dir).empty() ? "" : UserPath(absl::GetFlag(FLAGS_data_dir));
+  const std::string catalog = absl::GetFlag(FLAGS_catalog);
+  o.catalog = catalog.rfind("builtin", 0) == 0 ? catalog : UserPath(catalog);
+  o.metric = absl::GetFlag(FLAGS_metric);
+  o.max_distinct = absl::GetFlag(FLAGS_max_distinct);
+  o.batch_size = absl::GetFlag(FLAGS_batch_size);
+  o.threads = absl::GetFlag(FLAGS_threads);
+  o.seed = absl::GetFlag(FLAGS_seed);
+  o.output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
+  o.lambda = absl::GetFlag(FLAGS_lambda);
+  o.initial_noise = absl::GetFlag(FLAGS_initial_noise);
+  o.sigma_max = absl::GetFlag(FLAGS_sigma_max);
+  o.train_limit = absl::GetFlag(FLAGS_train_limit);
+  o.trace_samples = absl::GetFlag(FLAGS_trace_samples);
+  o.num_samples = absl::GetFlag(FLAGS_num_samples);
+  o.resume = absl::GetFlag(FLAGS_resume);
+  absl::StatusOr<std::map<std::string, int>> epochs = ParseEpochs(absl::GetFlag(FLAGS_epochs));
+  if (!epochs.ok()) FailWith(epochs.status());
+  for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;
+  if (o.batch_size <= 0) FailWith(absl::InvalidArgumentError("--batch_size: must be positive"));
+  if (o.trace_samples <= 0) FailWith(absl::InvalidArgumentError("--trace_samples: must be positive"));
+  std::vector<double> lambdas;
+  const std::string sweep = absl::GetFlag(FLAGS_sweep_lambda);
+  if (!sweep.empty()) {
+    for (absl::string_view item : absl::StrSplit(sweep, ',')) {
+      double v;
+      if (!absl::SimpleAtod(item, &v) || !(v >= 0)) {
+        FailWith(absl::InvalidArgumentError(
+            absl::StrCat("--sweep_lambda: '", item, "' is not a non-negative number")));
+      }
+      lambdas.push_back(v);
+    }
+  }
+  const absl::Status s = lambdas.empty() ? RunPipeline(o) : RunLambdaSweep(o, lambdas);
+  if (!s.ok()) FailWith(s);
+  return 0;
+}

@@ -1,0 +1,89 @@
+#include "pipeline/report.h"
+
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "pipeline/internal/svg.h"
+
+namespace agnapprox {
+
+std::string RenderReport(const proto::PipelineState& s) {
+  auto acc = [&](const std::string& key) {
+    auto it = s.accuracy().find(key);
+    return it == s.accuracy().end() ? 0.0 : it->second;
+  };
+  std::vector<std::string> layers;
+  Series relative_energy{"relative energy (metric / max)", {}};
+  Series relative_opcount{"relative opcount", {}};
+  for (const proto::LayerRecord& l : s.layers()) {
+    layers.push_back(l.name());
+    relative_energy.values.push_back(l.relative_energy());
+    relative_opcount.values.push_back(l.relative_opcount());
+  }
+  const std::string energy = BarChartSvg(
+      "Per-layer relative energy and relative opcount", layers,
+      {relative_energy, relative_opcount},
+      s.relative_energy(), absl::StrFormat("network: %.3f", s.relative_energy()));
+  // Epoch 0 is the initial noise every layer starts from.
+  std::vector<Series> sigma(layers.size());
+  for (size_t i = 0; i < layers.size(); ++i) {
+    sigma[i].name = layers[i];
+    sigma[i].values.push_back(std::abs(s.initial_noise()));
+  }
+  for (const proto::EpochRecord& e : s.epochs()) {
+    if (e.stage() != "gradient_search") continue;
+    for (int i = 0; i < e.sigma_size() && i < static_cast<int>(sigma.size()); ++i) {
+      sigma[i].values.push_back(std::abs(e.sigma(i)));
+    }
+  }
+  const std::string sigma_svg =
+      LineChartSvg("|sigma| per layer over the gradient-search epochs", "epoch", sigma, 0);
+  const std::vector<std::string> stages = {"baseline", "qat", "gradient search",
+                                           "approx (before)", "approx", "uniform (before)",
+                                           "uniform"};
+  const std::string accuracy_svg = BarChartSvg(
+      "Top-1 accuracy per stage", stages,
+      {{"accuracy",
+        {acc("baseline_accuracy"), acc("qat_accuracy"), acc("gradient_search_accuracy"),
+         acc("approx_accuracy_before_retraining"), acc("approx_accuracy"),
+         acc("uniform_accuracy_before_retraining"), acc("uniform_accuracy")}}},
+      -1, "");
+  const std::string pareto = ScatterSvg(
+      "Energy versus accuracy", "relative energy", "accuracy after retraining",
+      {{"exact (QAT)", {1.0, acc("qat_accuracy")}},
+       {"heterogeneous", {s.relative_energy(), acc("approx_accuracy")}},
+       {"uniform " + s.uniform_multiplier(), {s.uniform_relative_energy(), acc("uniform_accuracy")}}});
+  std::string table =
+      "<table><tr><th>layer</th><th>multiplier</th><th>" + Escape(s.metric()) +
+      "</th><th>predicted std</th><th>max std</th><th>relative opcount</th>"
+      "<th>relative energy</th><th>sigma</th></tr>";
+  for (const proto::LayerRecord& l : s.layers()) {
+    absl::StrAppendFormat(
+        &table,
+        "<tr><td>%s</td><td>%s</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.3f</td>"
+        "<td>%.3f</td><td>%.4f</td></tr>",
+        Escape(l.name()), Escape(l.multiplier()), l.metric(), l.predicted_std(), l.max_std(),
+        l.relative_opcount(), l.relative_energy(), l.sigma());
+  }
+  table += "</table>";
+  return absl::StrCat(
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<title>agnapprox report: ", Escape(s.net()), "</title><style>"
+      "body{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}"
+      "svg{display:block;margin:1em 0;background:#fafafa;border:1px solid #ddd}"
+      ".title{font-size:15px;font-weight:bold}.tick{font-size:11px;fill:#444}"
+      ".grid{stroke:#e3e3e3}.marker{stroke:#b5485d;stroke-dasharray:6 4;stroke-width:2}"
+      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
+      "text-align:right}th{background:#eee}td:first-child,td:nth-child(2){text-align:left}"
+      "</style></head><body><h1>agnapprox: ", Escape(s.net()), "</h1>",
+      absl::StrFormat("<p>Relative energy of the multiplications: <b>%.3f</b> "
+                      "(catalog %s, metric %s, %s selection; uniform %s: %.3f). Accuracy: QAT "
+                      "%.4f, approximate after retraining <b>%.4f</b>.</p>",
+                      s.relative_energy(), Escape(s.catalog()), Escape(s.metric()),
+                      Escape(s.matching_method()), Escape(s.uniform_multiplier()),
+                      s.uniform_relative_energy(), acc("qat_accuracy"), acc("approx_accuracy")),
+      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", table, "</body></html>\n");
+}
+
+}  // namespace agnapprox

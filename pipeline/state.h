@@ -1,0 +1,34 @@
+// The run's files that --resume reads back: the state file (state.txtpb,
+// text-format PipelineState) and the per-epoch metrics (metrics.jsonl).
+#ifndef AGNAPPROX_PIPELINE_STATE_H_
+#define AGNAPPROX_PIPELINE_STATE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "deploy/deploy.h"
+#include "pipeline/pipeline_state.pb.h"
+
+namespace agnapprox {
+
+// Reads a state file; errors name `path`.
+absl::StatusOr<proto::PipelineState> ReadState(const std::string& path);
+
+// Writes `state` to `path` atomically.
+absl::Status WriteState(const proto::PipelineState& state, const std::string& path);
+
+// Whether `stage` is among the completed ones.
+bool Completed(const proto::PipelineState& state, const std::string& stage);
+
+// metrics.jsonl: one JSON object per epoch record (stage, epoch, loss,
+// accuracy, seconds, sigma by layer name), one per line.
+std::string MetricsLines(const proto::PipelineState& state);
+
+// The chosen multiplier of every layer, in order.
+std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_PIPELINE_STATE_H_

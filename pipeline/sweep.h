@@ -1,0 +1,21 @@
+// The lambda sweep: the energy/accuracy trade-off over the weight of the
+// noise reward in gradient search.
+#ifndef AGNAPPROX_PIPELINE_SWEEP_H_
+#define AGNAPPROX_PIPELINE_SWEEP_H_
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "pipeline/pipeline.h"
+
+namespace agnapprox {
+
+// RunPipeline, then stages 3-6 again from the same QAT network for each
+// lambda in `lambdas`, each in output_dir/sweep/lambda_<value>/ (resumable).
+// Writes sweep.json and sweep.html: the energy/accuracy Pareto table and
+// plot of all lambdas, with the uniform and exact points.
+absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<double>& lambdas);
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_PIPELINE_SWEEP_H_
