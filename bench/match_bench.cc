@@ -1,14 +1,25 @@
 // Selecting multipliers for four layers x 30 multipliers at 512 samples:
 // the closed form (SelectMultipliers) against the per-row way agnapprox
 // uses (one 256x256 evaluation per sampled row and multiplier), same run.
+// And the observed error of every multiplier on every traced row: the
+// table GEMM inside //:match --observed (whole process and in process)
+// against the plain triple loop on 2 threads.
 //
 //   bazel run //bench:match_bench
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include "bench/match_case.h"
+#include "io/parallel.h"
+#include "matching/layer_trace.h"
+#include "matching/observed.h"
 #include "matching/select.h"
+#include "multipliers/catalog_file.h"
 #include "stats/sampling.h"
 
 namespace agnapprox {
@@ -65,6 +76,90 @@ void BM_SelectMultipliersPerRow(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 4 * 30);
 }
 BENCHMARK(BM_SelectMultipliersPerRow)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+// The match case as files, written once per process.
+const std::string& CaseDir() {
+  static const std::string dir = [] {
+    const std::string d = std::filesystem::temp_directory_path().string() + "/agnapprox_match_" +
+                          std::to_string(getpid());
+    std::filesystem::create_directories(d + "/luts");
+    if (!WriteCatalog(BenchCatalog(), d + "/catalog.txtpb", "luts").ok() ||
+        !WriteLayerTraces(BenchLayers(), d + "/traces.txtpb").ok()) {
+      std::abort();
+    }
+    return d;
+  }();
+  return dir;
+}
+
+// //:match's binary: beside us in the runfiles tree (bazel run, //bench:all)
+// or in this binary's own runfiles folder (bazel-bin/bench/match_bench).
+std::string MatchMain() {
+  if (std::filesystem::exists("matching/match_main")) return "matching/match_main";
+  return std::filesystem::read_symlink("/proc/self/exe").string() +
+         ".runfiles/agnapprox/matching/match_main";
+}
+
+// The whole //:match --observed process: loading, prediction, the observed
+// error of 4 layers x 30 multipliers over every row, JSON.
+void BM_MatchObservedProcess(benchmark::State& state) {
+  const std::string cmd = MatchMain() + " --observed --catalog=" + CaseDir() +
+                          "/catalog.txtpb --layers=" + CaseDir() + "/traces.txtpb --output=" +
+                          CaseDir() + "/out.json --threads=2 >/dev/null";
+  for (auto _ : state) {
+    if (std::system(cmd.c_str()) != 0) state.SkipWithError("match_main failed");
+  }
+}
+BENCHMARK(BM_MatchObservedProcess)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// In process: every multiplier's observed error through the table GEMM, as
+// SelectMultipliers does it (tasks over layers x multipliers, 2 threads).
+void BM_ObserveAll(benchmark::State& state) {
+  const std::vector<LayerTrace> layers = BenchLayers();
+  const Catalog catalog = BenchCatalog();
+  std::vector<TraceIndices> x;
+  for (const LayerTrace& t : layers) x.push_back(IndicesOf(t));
+  std::vector<std::vector<int32_t>> tables;
+  for (const Multiplier& m : catalog.multipliers) {
+    tables.push_back(ErrorTable(*ErrorMapFor(m, OperandRange::kSigned)));
+  }
+  int64_t macs = 0;
+  for (const TraceIndices& t : x) macs += t.rows * t.out * t.fan_in;
+  for (auto _ : state) {
+    std::vector<double> stds(x.size() * tables.size());
+    RunTasks(2, stds.size(), [&](size_t i) {
+      stds[i] = ObserveError(x[i / tables.size()], tables[i % tables.size()], 1).std;
+    });
+    benchmark::DoNotOptimize(stds.data());
+  }
+  state.SetItemsProcessed(state.iterations() * macs * static_cast<int64_t>(tables.size()));
+}
+BENCHMARK(BM_ObserveAll)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The plain triple loop a careful person writes: operands as table indices
+// once, an int32 error table, an int64 accumulator per output, the same
+// tasks on 2 threads.
+void BM_ObserveAllPlainLoop(benchmark::State& state) {
+  const std::vector<LayerTrace> layers = BenchLayers();
+  const Catalog catalog = BenchCatalog();
+  std::vector<TraceIndices> x;
+  for (const LayerTrace& t : layers) x.push_back(IndicesOf(t));
+  std::vector<std::vector<int32_t>> tables;
+  for (const Multiplier& m : catalog.multipliers) {
+    tables.push_back(ErrorTable(*ErrorMapFor(m, OperandRange::kSigned)));
+  }
+  int64_t macs = 0;
+  for (const TraceIndices& t : x) macs += t.rows * t.out * t.fan_in;
+  for (auto _ : state) {
+    std::vector<double> stds(x.size() * tables.size());
+    RunTasks(2, stds.size(), [&](size_t i) {
+      stds[i] = ObserveErrorReference(x[i / tables.size()], tables[i % tables.size()]).std;
+    });
+    benchmark::DoNotOptimize(stds.data());
+  }
+  state.SetItemsProcessed(state.iterations() * macs * static_cast<int64_t>(tables.size()));
+}
+BENCHMARK(BM_ObserveAllPlainLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 
 }  // namespace
 }  // namespace agnapprox

@@ -26,12 +26,18 @@ absl::Status DeployMultipliers(ApproxNetImpl& net, const std::vector<LayerMultip
           "layer ", info.layer, ": multiplier ", info.multiplier, " is not in ",
           catalog.source));
     }
+    if (!info.error_by_weight.empty() && info.error_by_weight.size() != 256) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer ", info.layer, ": the error compensation has ", info.error_by_weight.size(),
+          " entries, not 256"));
+    }
     absl::StatusOr<std::vector<int32_t>> table = ProductsFor(*m, OperandRange::kSigned);
     if (!table.ok()) return table.status();
     tables.push_back(std::move(*table));
   }
   for (size_t i = 0; i < layers.size(); ++i) {
     layers[i].second->set_table(tables[i], assignment[i].multiplier);
+    layers[i].second->set_error_compensation(assignment[i].error_by_weight);
     layers[i].second->set_mode(Mode::kApprox);
   }
   return absl::OkStatus();

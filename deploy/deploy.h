@@ -21,11 +21,15 @@ namespace agnapprox {
 struct LayerMultiplier {
   std::string layer;
   std::string multiplier;
+  // Bias compensation (MatchingOptions::compensate_bias gives it as
+  // LayerInfo::error_by_weight): 256 entries, or empty for none.
+  std::vector<double> error_by_weight = {};
 };
 
 // Sets each layer's product table to its multiplier (signed operands, so
 // unsigned multipliers are used in sign-magnitude) and the layers to
-// Mode::kApprox. `assignment` must name the network's approximable layers
+// Mode::kApprox, with the error compensation where one is given.
+// `assignment` must name the network's approximable layers
 // in their order, and every multiplier must be in `catalog`; otherwise
 // nothing is changed and the error says which layer differs.
 absl::Status DeployMultipliers(ApproxNetImpl& net, const std::vector<LayerMultiplier>& assignment,

@@ -1,6 +1,7 @@
 #include "deploy/deploy.h"
 
 #include "gtest/gtest.h"
+#include "stats/error_map.h"
 #include "multipliers/builtin.h"
 #include "nets/lenet5.h"
 
@@ -45,6 +46,53 @@ TEST(Deploy, MismatchedNamesOrOrderAreRefused) {
       c);
   EXPECT_NE(unknown.message().find("nope"), std::string::npos);
   for (auto& [name, layer] : net->approx_layers()) EXPECT_FALSE(layer->has_table());
+}
+
+// A multiplier whose error depends on the weight alone, P = a b + 40 b + 40:
+// the compensation g[b] = 40 b + 40 cancels it exactly, whatever the
+// activations.
+Catalog SkewedCatalog() {
+  Multiplier m;
+  m.name = "skewed_s";
+  m.products = ExactProducts(OperandRange::kSigned);
+  for (int a = -128; a < 128; ++a) {
+    for (int b = -128; b < 128; ++b) m.products[(a + 128) * 256 + (b + 128)] += 40 * b + 40;
+  }
+  m.metrics = {{"power", 0.1}};
+  Catalog c;
+  c.source = "test";
+  c.multipliers.push_back(m);
+  return c;
+}
+
+TEST(Deploy, ErrorCompensationCancelsASystematicError) {
+  torch::manual_seed(3);
+  LeNet5 net;
+  const torch::Tensor x = torch::randn({6, 1, 28, 28});
+  net->set_mode(Mode::kQat);
+  net->train();
+  net->forward(x);  // observers
+  net->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor qat = net->forward(x);
+  std::vector<double> g(256);
+  for (int b = -128; b < 128; ++b) g[b + 128] = 40.0 * b + 40;
+  std::vector<LayerMultiplier> plain, compensated;
+  for (auto& [name, layer] : net->approx_layers()) {
+    plain.push_back({name, "skewed_s"});
+    compensated.push_back({name, "skewed_s", g});
+  }
+  const Catalog c = SkewedCatalog();
+  ASSERT_TRUE(DeployMultipliers(*net, plain, c).ok());
+  const float off = (net->forward(x) - qat).abs().max().item<float>();
+  ASSERT_TRUE(DeployMultipliers(*net, compensated, c).ok());
+  const float on = (net->forward(x) - qat).abs().max().item<float>();
+  EXPECT_GT(off, 0.1);
+  EXPECT_LT(on, 1e-3) << "uncompensated " << off;
+  // A compensation of the wrong size is refused, naming the layer.
+  compensated[1].error_by_weight.resize(10);
+  absl::Status bad = DeployMultipliers(*net, compensated, c);
+  EXPECT_NE(bad.message().find("conv2"), std::string::npos) << bad;
 }
 
 }  // namespace

@@ -11,6 +11,9 @@ namespace {
 
 std::string TableKey(const std::string& layer) { return "agnapprox/table/" + layer; }
 std::string NameKey(const std::string& layer) { return "agnapprox/multiplier/" + layer; }
+std::string CompensationKey(const std::string& layer) {
+  return "agnapprox/compensation/" + layer;
+}
 
 // Writes an archive filled by `fill` to a temporary file, then renames it
 // over `path`, so readers never see half a file.
@@ -75,6 +78,11 @@ absl::Status SaveDeployedModel(ApproxNetImpl& net, const std::string& path) {
           TableKey(name),
           torch::from_blob(const_cast<int32_t*>(t.data()), {65536}, torch::kInt32).clone());
       archive.write(NameKey(name), c10::IValue(layer->multiplier_name()));
+      const std::vector<double>& g = layer->error_compensation();
+      if (!g.empty()) {
+        archive.write(CompensationKey(name),
+                      torch::from_blob(const_cast<double*>(g.data()), {256}, torch::kDouble).clone());
+      }
     }
     return absl::OkStatus();
   });
@@ -96,6 +104,16 @@ absl::Status LoadDeployedModel(ApproxNetImpl& net, const std::string& path) {
       layer->set_table(
           std::vector<int32_t>(table.data_ptr<int32_t>(), table.data_ptr<int32_t>() + 65536),
           multiplier.toStringRef());
+      torch::Tensor g;
+      if (archive.try_read(CompensationKey(name), g)) {
+        if (g.numel() != 256 || g.scalar_type() != torch::kDouble) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": layer ", name, " has a broken error compensation"));
+        }
+        g = g.contiguous();
+        layer->set_error_compensation(
+            std::vector<double>(g.data_ptr<double>(), g.data_ptr<double>() + 256));
+      }
       layer->set_mode(Mode::kApprox);
     }
     return absl::OkStatus();

@@ -22,7 +22,7 @@ absl::Status SaveWeights(ApproxNetImpl& net, const std::string& path);
 absl::Status LoadWeights(ApproxNetImpl& net, const std::string& path);
 
 // Saves weights, quantisation state (observer buffers) and each layer's
-// multiplier name and table, atomically.
+// multiplier name, table and error compensation, atomically.
 absl::Status SaveDeployedModel(ApproxNetImpl& net, const std::string& path);
 
 // Loads what SaveDeployedModel wrote into a network of the same type; the

@@ -21,6 +21,9 @@ TEST(ModelFile, SaveAndLoadKeepsOutputs) {
   net->forward(x);  // observers
   const Catalog c = BuiltinCatalog();
   ASSERT_TRUE(DeployUniform(*net, *FindMultiplier(c, "drum4_s")).ok());
+  std::vector<double> g(256);
+  for (int i = 0; i < 256; ++i) g[i] = 0.5 * (i - 128);
+  net->approx_layers()[2].second->set_error_compensation(g);
   net->eval();
   const torch::Tensor before = net->forward(x);
   const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/lenet5.pt";
@@ -30,6 +33,8 @@ TEST(ModelFile, SaveAndLoadKeepsOutputs) {
   other->eval();
   EXPECT_TRUE(torch::equal(other->forward(x), before));
   EXPECT_EQ(other->approx_layers()[1].second->multiplier_name(), "drum4_s");
+  EXPECT_EQ(other->approx_layers()[2].second->error_compensation(), g);
+  EXPECT_TRUE(other->approx_layers()[1].second->error_compensation().empty());
   EXPECT_FALSE(LoadDeployedModel(*other, path + ".missing").ok());
 }
 

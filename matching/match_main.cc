@@ -1,7 +1,7 @@
 // `bazel run //:match -- --catalog=PATH|builtin[:FILTER] --layers=PATH
 //  --output=OUT.json [--metric=power] [--num_samples=512] [--seed=0]
 //  [--emit_candidates] [--threads=0] [--max_distinct=0] [--bias_aware]
-//  [--observed] [--estimator=model|trace]`
+//  [--observed] [--estimator=model|trace] [--compensate_bias] [--held_out=TRACES]`
 #include <cstdio>
 #include <iostream>
 
@@ -33,6 +33,12 @@ ABSL_FLAG(bool, bias_aware, false,
 ABSL_FLAG(bool, observed, false,
           "add observed_std and observed_mean (exact, every traced row) to every layer "
           "and candidate");
+ABSL_FLAG(bool, compensate_bias, false,
+          "compare the error after each output neuron's predicted systematic error is "
+          "subtracted (as deployment with bias compensation does)");
+ABSL_FLAG(std::string, held_out, "",
+          "a second trace file of the same layers (other images): report each chosen "
+          "multiplier's observed error there (held_out_observed_std)");
 ABSL_FLAG(std::string, estimator, "model",
           "what the tolerance is compared with: model (predicted_std, agnapprox's) or "
           "trace (observed_std; implies --observed)");
@@ -44,7 +50,7 @@ constexpr char kUsage[] =
     "match --catalog=PATH|builtin[:FILTER] --layers=TRACES --output=OUT.json "
     "[--metric=power] [--num_samples=512] [--seed=0] [--emit_candidates] "
     "[--threads=0] [--max_distinct=0] [--bias_aware] [--observed] "
-    "[--estimator=model|trace]";
+    "[--estimator=model|trace] [--compensate_bias] [--held_out=TRACES]";
 
 absl::Status Run() {
   MatchingOptions options;
@@ -56,6 +62,7 @@ absl::Status Run() {
   options.max_distinct = absl::GetFlag(FLAGS_max_distinct);
   options.bias_aware = absl::GetFlag(FLAGS_bias_aware);
   options.observed = absl::GetFlag(FLAGS_observed);
+  options.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
   const std::string estimator = absl::GetFlag(FLAGS_estimator);
   if (estimator == "trace") {
     options.estimator = Estimator::kTrace;
@@ -83,6 +90,13 @@ absl::Status Run() {
   if (!traces.ok()) return traces.status();
   absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, *catalog, options);
   if (!info.ok()) return info.status();
+  if (const std::string held_out = absl::GetFlag(FLAGS_held_out); !held_out.empty()) {
+    absl::StatusOr<std::vector<LayerTrace>> other = LoadLayerTraces(UserPath(held_out));
+    if (!other.ok()) return other.status();
+    if (absl::Status s = ObserveHeldOut(*other, *catalog, &*info, options.threads); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(held_out, ": ", s.message()));
+    }
+  }
   const std::string output = UserPath(absl::GetFlag(FLAGS_output));
   if (absl::Status s = WriteFileAtomically(
           output, MatchingToJson(*info, options.emit_candidates).Dump());

@@ -17,6 +17,22 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
     if (info.observed) {
       layer.Set("observed_std", l.observed_std).Set("observed_mean", l.observed_mean);
     }
+    if (info.held_out) {
+      layer.Set("held_out_observed_std", l.held_out_std)
+          .Set("held_out_observed_mean", l.held_out_mean)
+          .Set("held_out_within_tolerance", l.held_out_std <= l.max_std);
+    }
+    if (info.compensate_bias) {
+      layer.Set("compensated_predicted_std", l.compensated_predicted_std)
+          .Set("compensated_predicted_mean", l.compensated_predicted_mean);
+      if (info.observed) {
+        layer.Set("compensated_observed_std", l.compensated_observed_std)
+            .Set("compensated_observed_mean", l.compensated_observed_mean);
+      }
+      Json correction = Json::Array();
+      for (double c : l.bias_correction) correction.Push(c);
+      layer.Set("bias_correction", std::move(correction));
+    }
     layer.Set("relative_opcount", l.relative_opcount(info.opcount))
         .Set("relative_energy_consumption",
              l.relative_energy_consumption(info.metric_max));
@@ -31,20 +47,32 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
         if (info.observed) {
           candidate.Set("observed_std", c.observed_std).Set("observed_mean", c.observed_mean);
         }
+        if (info.compensate_bias) {
+          candidate.Set("compensated_predicted_std", c.compensated_predicted_std)
+              .Set("compensated_predicted_mean", c.compensated_predicted_mean);
+          if (info.observed) {
+            candidate.Set("compensated_observed_std", c.compensated_observed_std)
+                .Set("compensated_observed_mean", c.compensated_observed_mean);
+          }
+        }
         candidates.Push(std::move(candidate));
       }
       layer.Set("candidates", std::move(candidates));
     }
     layers.Push(std::move(layer));
   }
-  return Json::Object()
-      .Set("metric", info.metric)
+  Json out = Json::Object();
+  out.Set("metric", info.metric)
       .Set("metric_max", info.metric_max)
       .Set("opcount", info.opcount)
       .Set("relative_energy_consumption", info.relative_energy_consumption())
       .Set("method", info.method)
       .Set("estimator", info.estimator == Estimator::kTrace ? "trace" : "model")
-      .Set("layers", std::move(layers));
+      .Set("compensate_bias", info.compensate_bias);
+  if (info.held_out) {
+    out.Set("held_out_layers_within_tolerance", LayersWithinTolerance(info));
+  }
+  return out.Set("layers", std::move(layers));
 }
 
 }  // namespace agnapprox

@@ -103,6 +103,23 @@ ObservedErrorStats ObserveError(const TraceIndices& x, absl::Span<const int32_t>
   return Finish(all, x.rows, x.out);
 }
 
+ErrorMoments OffsetError(const ObservedErrorStats& e, absl::Span<const double> offset) {
+  // Each neuron has the same number of rows, so with m_o its mean error:
+  // E[(e - c)^2] = E[e^2] - 2 mean_o(c_o m_o) + mean_o(c_o^2).
+  const size_t out = offset.size();
+  long double cross = 0, square = 0, shift = 0;
+  for (size_t o = 0; o < out; ++o) {
+    cross += static_cast<long double>(offset[o]) * e.channel_mean[o] / out;
+    square += static_cast<long double>(offset[o]) * offset[o] / out;
+    shift += static_cast<long double>(offset[o]) / out;
+  }
+  const long double second = static_cast<long double>(e.std) * e.std +
+                             static_cast<long double>(e.mean) * e.mean - 2 * cross + square;
+  const long double mean = e.mean - shift;
+  return {static_cast<double>(mean),
+          static_cast<double>(std::sqrt(std::max(second - mean * mean, 0.0L)))};
+}
+
 ObservedErrorStats ObserveErrorReference(const TraceIndices& x, absl::Span<const int32_t> error_table) {
   Sums s;
   s.channel.assign(x.out, 0);

@@ -19,6 +19,7 @@
 #include "absl/types/span.h"
 #include "matching/layer_trace.h"
 #include "stats/error_map.h"
+#include "stats/error_model.h"
 
 namespace agnapprox {
 
@@ -49,6 +50,11 @@ struct ObservedErrorStats {
 // Exact over every row; the same bits for any `threads` (0 = one per core).
 ObservedErrorStats ObserveError(const TraceIndices& x, absl::Span<const int32_t> error_table,
                            int threads = 0);
+
+// Mean and population std of e_ro - offset[o], from `e` alone (no second
+// pass): what is left after a per-neuron correction. REQUIRES:
+// offset.size() == e.channel_mean.size().
+ErrorMoments OffsetError(const ObservedErrorStats& e, absl::Span<const double> offset);
 
 // The plain triple loop ObserveError must agree with, for tests and
 // benchmarks: e_ro summed in int64, moments in long double.

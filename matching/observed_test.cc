@@ -94,6 +94,33 @@ TEST(ObserveError, AgreesWithPerRowOnRandomLayers) {
   }
 }
 
+TEST(ObserveError, OffsetErrorIsTheErrorAfterAPerNeuronCorrection) {
+  std::mt19937_64 rng(16);
+  const LayerTrace t = RandomLayer(rng, 700, 7, 33);
+  const Multiplier m = RandomMultiplier(rng, true);
+  const std::vector<int32_t> table = ErrorTable(*ErrorMapFor(m, OperandRange::kSigned));
+  const TraceIndices x = IndicesOf(t);
+  std::vector<double> offset(x.out);
+  for (double& c : offset) c = static_cast<double>(rng() % 2001) - 1000.0;
+  // Directly: e_ro - offset[o] over every row and neuron.
+  double sum = 0, sum_sq = 0;
+  for (int64_t r = 0; r < x.rows; ++r) {
+    for (int64_t o = 0; o < x.out; ++o) {
+      double e = -offset[o];
+      for (int64_t j = 0; j < x.fan_in; ++j) {
+        e += table[x.features[r * x.fan_in + j] * 256 + x.weights[o * x.fan_in + j]];
+      }
+      sum += e;
+      sum_sq += e * e;
+    }
+  }
+  const double count = static_cast<double>(x.rows) * x.out;
+  const double mean = sum / count, std = std::sqrt(sum_sq / count - mean * mean);
+  const ErrorMoments got = OffsetError(ObserveError(x, table), offset);
+  EXPECT_NEAR(got.mean, mean, 1e-9 * std::abs(mean));
+  EXPECT_NEAR(got.std, std, 1e-9 * std);
+}
+
 TEST(ObserveError, ExactMultiplierHasNoError) {
   std::mt19937_64 rng(14);
   const LayerTrace t = RandomLayer(rng, 500, 8, 30);

@@ -33,18 +33,31 @@ struct LayerJob {
 struct LayerResult {
   double max_std = 0;
   std::vector<Candidate> candidates;  // catalog order
+  // With compensate_bias, per candidate: g and the correction c_o.
+  std::vector<std::vector<double>> error_by_weight;
+  std::vector<std::vector<double>> bias_correction;
 };
 
 bool UsesTrace(const MatchingOptions& o) { return o.estimator == Estimator::kTrace; }
 
-// The error std the selection compares with the tolerance.
+// The error std the selection compares with the tolerance, and its mean.
 double ErrorStd(const Candidate& c, const MatchingOptions& o) {
+  if (o.compensate_bias) {
+    return UsesTrace(o) ? c.compensated_observed_std : c.compensated_predicted_std;
+  }
   return UsesTrace(o) ? c.observed_std : c.predicted_std;
+}
+
+double ErrorMean(const Candidate& c, const MatchingOptions& o) {
+  if (o.compensate_bias) {
+    return UsesTrace(o) ? c.compensated_observed_mean : c.compensated_predicted_mean;
+  }
+  return UsesTrace(o) ? c.observed_mean : c.predicted_mean;
 }
 
 double Tolerated(const Candidate& c, const MatchingOptions& o) {
   if (!o.bias_aware) return ErrorStd(c, o);
-  return std::hypot(ErrorStd(c, o), UsesTrace(o) ? c.observed_mean : c.predicted_mean);
+  return std::hypot(ErrorStd(c, o), ErrorMean(c, o));
 }
 
 // Orders candidates by the selection rule: metric, error std, name.
@@ -131,6 +144,22 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
       }
     }
   }
+  // Bias compensation first: every (layer, multiplier)'s g and c_o, which
+  // the prediction and observation tasks use.
+  if (options.compensate_bias) {
+    for (LayerResult& r : results) {
+      r.error_by_weight.resize(num_maps);
+      r.bias_correction.resize(num_maps);
+    }
+    RunTasks(options.threads, jobs.size() * num_maps, [&](size_t i) {
+      const size_t l = i / num_maps, j = i % num_maps;
+      const LayerTrace& t = *jobs[l].trace;
+      results[l].error_by_weight[j] =
+          ExpectedErrorByWeight(maps.at(t.range)[j], HistogramOf(t.features, t.range));
+      results[l].bias_correction[j] =
+          ChannelCorrection(results[l].error_by_weight[j], t.weights, t.fan_in, t.range);
+    });
+  }
   RunTasks(options.threads, tasks.size(), [&](size_t i) {
     const Task& task = tasks[i];
     const LayerTrace& t = *jobs[task.layer].trace;
@@ -138,8 +167,14 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     if (task.kind == Kind::kObserved) {
       const ObservedErrorStats e = ObserveError(
           indices[task.layer], ErrorTable(maps.at(t.range)[task.first]), /*threads=*/1);
-      r.candidates[task.first].observed_mean = e.mean;
-      r.candidates[task.first].observed_std = e.std;
+      Candidate& c = r.candidates[task.first];
+      c.observed_mean = e.mean;
+      c.observed_std = e.std;
+      if (options.compensate_bias) {
+        const ErrorMoments after = OffsetError(e, r.bias_correction[task.first]);
+        c.compensated_observed_mean = after.mean;
+        c.compensated_observed_std = after.std;
+      }
       return;
     }
     if (task.kind == Kind::kOutputMoments) {
@@ -163,6 +198,18 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
       c.performance_metric = metrics[j];
       c.predicted_std = p[j - begin].std;
       c.predicted_mean = p[j - begin].mean;
+      if (options.compensate_bias) {
+        // The model sees one weight histogram for the whole layer; the
+        // corrections' spread over neurons is the part of its variance that
+        // compensation removes, their mean the part of its mean.
+        const std::vector<double>& cj = r.bias_correction[j];
+        double mean = 0, var = 0;
+        for (double v : cj) mean += v / cj.size();
+        for (double v : cj) var += (v - mean) * (v - mean) / cj.size();
+        c.compensated_predicted_std =
+            std::sqrt(std::max(0.0, c.predicted_std * c.predicted_std - var));
+        c.compensated_predicted_mean = c.predicted_mean - mean;
+      }
     }
   });
   for (size_t l = 0; l < jobs.size(); ++l) {
@@ -173,8 +220,9 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
   return results;
 }
 
-LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r,
-                        const Candidate& chosen, bool emit_candidates) {
+LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r, size_t chosen_index,
+                        bool emit_candidates) {
+  const Candidate& chosen = r.candidates[chosen_index];
   LayerInfo info;
   info.name = t.name;
   info.multiplier_name = chosen.name;
@@ -186,6 +234,14 @@ LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r,
   info.predicted_mean = chosen.predicted_mean;
   info.observed_std = chosen.observed_std;
   info.observed_mean = chosen.observed_mean;
+  info.compensated_predicted_std = chosen.compensated_predicted_std;
+  info.compensated_predicted_mean = chosen.compensated_predicted_mean;
+  info.compensated_observed_std = chosen.compensated_observed_std;
+  info.compensated_observed_mean = chosen.compensated_observed_mean;
+  if (!r.error_by_weight.empty()) {
+    info.error_by_weight = r.error_by_weight[chosen_index];
+    info.bias_correction = r.bias_correction[chosen_index];
+  }
   if (emit_candidates) info.candidates = r.candidates;
   return info;
 }
@@ -204,12 +260,13 @@ absl::StatusOr<LayerInfo> ChooseForLayer(const LayerTrace& t, const LayerResult&
   }
   if (best == nullptr) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "layer %s: no multiplier meets max_std %.6g; the least %s%s "
+        "layer %s: no multiplier meets max_std %.6g; the least %s%s%s "
         "on offer is %.6g (%s)",
-        t.name, r.max_std, UsesTrace(options) ? "observed_std" : "predicted_std",
+        t.name, r.max_std, options.compensate_bias ? "compensated_" : "",
+        UsesTrace(options) ? "observed_std" : "predicted_std",
         options.bias_aware ? " (with bias)" : "", Tolerated(*least, options), least->name));
   }
-  return MakeLayerInfo(t, r, *best, options.emit_candidates);
+  return MakeLayerInfo(t, r, best - r.candidates.data(), options.emit_candidates);
 }
 
 }  // namespace
@@ -257,6 +314,7 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
   MatchingInfo info;
   info.metric = options.metric;
   info.observed = options.observed || UsesTrace(options);
+  info.compensate_bias = options.compensate_bias;
   info.estimator = options.estimator;
   info.metric_max = *metric_max;
   for (const LayerTrace& t : traces) info.opcount += t.opcount;
@@ -305,11 +363,58 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
   info.method = solution->method;
   for (size_t l = 0; l < traces.size(); ++l) {
     const LayerResult& r = (*results)[l];
-    info.layers.push_back(MakeLayerInfo(traces[l], r,
-                                        r.candidates[solution->assignment[l]],
-                                        options.emit_candidates));
+    info.layers.push_back(
+        MakeLayerInfo(traces[l], r, solution->assignment[l], options.emit_candidates));
   }
   return info;
+}
+
+absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
+                            MatchingInfo* info, int threads) {
+  if (held_out.size() != info->layers.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the held-out traces have ", held_out.size(),
+                                                   " layers but the matching has ",
+                                                   info->layers.size()));
+  }
+  for (size_t l = 0; l < held_out.size(); ++l) {
+    const LayerTrace& t = held_out[l];
+    LayerInfo& layer = info->layers[l];
+    if (t.name != layer.name) {
+      return absl::InvalidArgumentError(absl::StrCat("held-out layer ", l + 1, " is ", t.name,
+                                                     " but the matching's is ", layer.name));
+    }
+    const Multiplier* m = FindMultiplier(catalog, layer.multiplier_name);
+    if (m == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "layer ", layer.name, ": multiplier ", layer.multiplier_name, " is not in ",
+          catalog.source));
+    }
+    absl::StatusOr<ErrorMap> map = ErrorMapFor(*m, t.range);
+    if (!map.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("layer ", layer.name, ": ", map.status().message()));
+    }
+    const ObservedErrorStats e = ObserveError(IndicesOf(t), ErrorTable(*map), threads);
+    ErrorMoments moments{e.mean, e.std};
+    if (info->compensate_bias) {
+      if (static_cast<int64_t>(layer.bias_correction.size()) !=
+          static_cast<int64_t>(t.weights.size()) / t.fan_in) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("held-out layer ", t.name, " has other weights than the matching's"));
+      }
+      moments = OffsetError(
+          e, ChannelCorrection(layer.error_by_weight, t.weights, t.fan_in, t.range));
+    }
+    layer.held_out_std = moments.std;
+    layer.held_out_mean = moments.mean;
+  }
+  info->held_out = true;
+  return absl::OkStatus();
+}
+
+int LayersWithinTolerance(const MatchingInfo& info, double slack) {
+  int count = 0;
+  for (const LayerInfo& l : info.layers) count += l.held_out_std <= l.max_std * slack;
+  return count;
 }
 
 }  // namespace agnapprox

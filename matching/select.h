@@ -44,6 +44,10 @@ struct MatchingOptions {
   bool observed = false;
   // kTrace selects by observed_std and implies `observed`.
   Estimator estimator = Estimator::kModel;
+  // Compare the error after bias compensation: each output neuron's
+  // systematic error, predicted from its weights and the layer's activation
+  // histogram (stats/error_model.h), is subtracted by deployment.
+  bool compensate_bias = false;
 };
 
 // One multiplier's prediction for one layer.
@@ -55,6 +59,12 @@ struct Candidate {
   // With MatchingOptions::observed: the error on the traced operands.
   double observed_std = 0;
   double observed_mean = 0;
+  // With MatchingOptions::compensate_bias: the same after each neuron's
+  // predicted systematic error is subtracted.
+  double compensated_predicted_std = 0;
+  double compensated_predicted_mean = 0;
+  double compensated_observed_std = 0;
+  double compensated_observed_mean = 0;
 };
 
 struct LayerInfo {
@@ -68,6 +78,19 @@ struct LayerInfo {
   double predicted_mean = 0;
   double observed_std = 0;   // with MatchingOptions::observed
   double observed_mean = 0;
+  // With MatchingOptions::compensate_bias (see Candidate), and what
+  // deployment needs: g (256 entries, expected error of one product given
+  // the weight operand) and the resulting correction c_o per output neuron.
+  double compensated_predicted_std = 0;
+  double compensated_predicted_mean = 0;
+  double compensated_observed_std = 0;
+  double compensated_observed_mean = 0;
+  std::vector<double> error_by_weight;
+  std::vector<double> bias_correction;
+  // With ObserveHeldOut: the chosen multiplier's observed error on other
+  // traces of the same layer (after compensation when compensate_bias).
+  double held_out_std = 0;
+  double held_out_mean = 0;
   // Every multiplier in catalog order, when asked for.
   std::vector<Candidate> candidates;
 
@@ -86,8 +109,10 @@ struct MatchingInfo {
   int64_t opcount = 0;
   // "per_layer" without max_distinct, else "exact" or "greedy_swap".
   std::string method = "per_layer";
-  // Whether the observed_* fields are filled.
+  // Whether the observed_* and compensated_* fields are filled.
   bool observed = false;
+  bool compensate_bias = false;
+  bool held_out = false;  // whether held_out_* are filled
   Estimator estimator = Estimator::kModel;
 
   // sum_l (opcount_l / opcount) * (metric_l / metric_max)
@@ -111,6 +136,18 @@ absl::StatusOr<LayerInfo> SelectLayerMultiplier(const LayerTrace& trace,
 absl::StatusOr<MatchingInfo> SelectMultipliers(
     const std::vector<LayerTrace>& traces, const Catalog& catalog,
     const MatchingOptions& options);
+
+// Checks a matching on held-out traces of the same layers (other images):
+// fills every layer's held_out_std/held_out_mean with the chosen
+// multiplier's observed error there, after the same bias compensation
+// when the matching has it. Errors name a layer whose name or weights
+// differ, or a multiplier missing from `catalog`.
+absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
+                            MatchingInfo* info, int threads = 0);
+
+// How many layers' held-out observed std is within their max_std (times
+// `slack`, e.g. 1.1 for "within 10%"). REQUIRES: info.held_out.
+int LayersWithinTolerance(const MatchingInfo& info, double slack = 1.0);
 
 }  // namespace agnapprox
 

@@ -341,6 +341,74 @@ TEST(Select, TraceEstimatorSelectsByObservedStd) {
   }
 }
 
+TEST(Select, BiasCompensationRemovesAWeightOnlyError) {
+  std::mt19937_64 rng(23);
+  const std::vector<LayerTrace> layers = FourLayers(rng);
+  Catalog c = RandomCatalog(rng, 5);
+  // A cheap multiplier whose error depends on the weight alone: every
+  // neuron's error is a constant that a bias correction cancels exactly.
+  Multiplier skewed = RandomMultiplier(rng, "skewed", true, 0, 0.01);
+  for (int a = -128; a < 128; ++a) {
+    for (int b = -128; b < 128; ++b) skewed.products[(a + 128) * 256 + (b + 128)] += 40 * b + 40;
+  }
+  c.multipliers.push_back(skewed);
+  MatchingOptions options;
+  options.emit_candidates = true;
+  options.observed = true;
+  options.estimator = Estimator::kTrace;
+  absl::StatusOr<MatchingInfo> plain = SelectMultipliers(layers, c, options);
+  options.compensate_bias = true;
+  absl::StatusOr<MatchingInfo> compensated = SelectMultipliers(layers, c, options);
+  ASSERT_TRUE(plain.ok() && compensated.ok()) << plain.status() << compensated.status();
+  EXPECT_TRUE(compensated->compensate_bias);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerInfo& info = compensated->layers[l];
+    const Candidate& s = info.candidates.back();
+    ASSERT_EQ(s.name, "skewed");
+    EXPECT_GT(s.observed_std, info.max_std);  // too much error uncompensated
+    EXPECT_LT(s.compensated_observed_std, 1e-6 * s.observed_std);
+    EXPECT_NEAR(s.compensated_observed_mean, 0, 1e-6 * std::abs(s.observed_mean));
+    EXPECT_LT(s.compensated_predicted_std, s.predicted_std);
+    EXPECT_EQ(info.multiplier_name, "skewed");
+    EXPECT_NE(plain->layers[l].multiplier_name, "skewed");
+    // What deployment gets: g over 256 weight operands, one c_o per neuron.
+    EXPECT_EQ(info.error_by_weight.size(), 256u);
+    EXPECT_EQ(info.bias_correction.size(), layers[l].weights.size() / layers[l].fan_in);
+  }
+}
+
+TEST(Select, HeldOutOnTheSameTracesIsTheObservedError) {
+  std::mt19937_64 rng(24);
+  const std::vector<LayerTrace> layers = FourLayers(rng);
+  const Catalog c = RandomCatalog(rng, 6);
+  for (bool compensate : {false, true}) {
+    MatchingOptions options;
+    options.observed = true;
+    options.compensate_bias = compensate;
+    absl::StatusOr<MatchingInfo> info = SelectMultipliers(layers, c, options);
+    ASSERT_TRUE(info.ok()) << info.status();
+    ASSERT_TRUE(ObserveHeldOut(layers, c, &*info).ok());
+    EXPECT_TRUE(info->held_out);
+    int within = 0;
+    for (const LayerInfo& l : info->layers) {
+      const double want = compensate ? l.compensated_observed_std : l.observed_std;
+      EXPECT_NEAR(l.held_out_std, want, 1e-9 * want) << l.name;
+      within += l.held_out_std <= l.max_std;
+    }
+    EXPECT_EQ(LayersWithinTolerance(*info), within);
+    EXPECT_EQ(LayersWithinTolerance(*info, 1e9), static_cast<int>(layers.size()));
+  }
+  // Other layers than the matching's are refused, naming them.
+  absl::StatusOr<MatchingInfo> info = SelectMultipliers(layers, c, MatchingOptions());
+  ASSERT_TRUE(info.ok());
+  std::vector<LayerTrace> swapped = layers;
+  std::swap(swapped[0], swapped[1]);
+  const absl::Status s = ObserveHeldOut(swapped, c, &*info);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(layers[1].name), std::string::npos) << s;
+  EXPECT_FALSE(ObserveHeldOut({layers[0]}, c, &*info).ok());
+}
+
 TEST(Select, MaxDistinctLimitsTheSetAndCostsNoLessEnergy) {
   std::mt19937_64 rng(12);
   const std::vector<LayerTrace> layers = FourLayers(rng);

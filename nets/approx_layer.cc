@@ -68,6 +68,13 @@ void ApproxLayerImpl::set_table(const std::vector<int32_t>& products,
                                 const std::string& name) {
   gemm_ = std::make_shared<LutGemm>(products);
   multiplier_name_ = name;
+  compensation_.clear();  // it belonged to the previous table
+}
+
+void ApproxLayerImpl::set_error_compensation(std::vector<double> error_by_weight) {
+  TORCH_CHECK(error_by_weight.empty() || error_by_weight.size() == 256,
+              "error compensation needs 256 entries, got ", error_by_weight.size());
+  compensation_ = std::move(error_by_weight);
 }
 
 const std::vector<int32_t>& ApproxLayerImpl::table() const {
@@ -188,8 +195,14 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
     // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
     // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
     const torch::Tensor wsum = w.sum(2).to(torch::kDouble).unsqueeze(1);  // [G, 1, out_g]
-    const torch::Tensor yg =
-        ((c.to(torch::kDouble) - qa.zero_point * wsum) * (qa.scale * qw.scale)).to(torch::kFloat);
+    torch::Tensor acc = c.to(torch::kDouble) - qa.zero_point * wsum;
+    if (!compensation_.empty()) {
+      const torch::Tensor g = torch::from_blob(compensation_.data(), {256}, torch::kDouble);
+      const torch::Tensor correction =
+          g.index_select(0, (w + 128).to(torch::kLong).flatten()).reshape(w.sizes()).sum(2);
+      acc = acc - correction.unsqueeze(1);  // [G, 1, out_g]
+    }
+    const torch::Tensor yg = (acc * (qa.scale * qw.scale)).to(torch::kFloat);
     torch::Tensor y = yg.permute({1, 0, 2}).reshape({m, out_});  // [B * positions, out]
     if (is_conv_) {
       y = y.reshape({batch, positions, out_})

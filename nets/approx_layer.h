@@ -57,9 +57,16 @@ class ApproxLayerImpl : public torch::nn::Module {
   Mode mode() const { return mode_; }
 
   // The product table used in kApprox: 65536 int32 in signed value order
-  // (row = activation a + 128, column = weight b + 128).
+  // (row = activation a + 128, column = weight b + 128). Clears the error
+  // compensation.
   void set_table(const std::vector<int32_t>& products, const std::string& name);
   bool has_table() const { return gemm_ != nullptr; }
+  // Bias compensation in kApprox: g, 256 entries in signed weight value
+  // order (g[b + 128]); each output neuron's accumulator is reduced by
+  // c_o = sum_j g[w_oj], from the current weight codes, so it follows the
+  // weights through retraining. Empty: none (the default).
+  void set_error_compensation(std::vector<double> error_by_weight);
+  const std::vector<double>& error_compensation() const { return compensation_; }
   const std::string& multiplier_name() const { return multiplier_name_; }
   const std::vector<int32_t>& table() const;
 
@@ -108,6 +115,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   torch::Tensor act_min_, act_max_, observed_;
   std::shared_ptr<LutGemm> gemm_;
   std::string multiplier_name_;
+  std::vector<double> compensation_;
   bool tracing_ = false;
   OperandTrace trace_;
 };

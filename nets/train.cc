@@ -40,6 +40,16 @@ std::vector<double> Sigmas(ApproxNetImpl& net) {
 
 }  // namespace
 
+torch::Tensor NoiseReward(ApproxNetImpl& net, double sigma_max) {
+  double total = 0;
+  for (auto& [name, layer] : net.approx_layers()) total += layer->opcount();
+  torch::Tensor reward = torch::zeros({});
+  for (auto& [name, layer] : net.approx_layers()) {
+    reward = reward + (layer->opcount() / total) * torch::clamp_max(layer->sigma.abs(), sigma_max);
+  }
+  return reward;
+}
+
 double Evaluate(ApproxNetImpl& net, const Dataset& data, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   net.eval();
@@ -52,19 +62,35 @@ double Evaluate(ApproxNetImpl& net, const Dataset& data, int64_t batch_size) {
   return data.size() == 0 ? 0.0 : static_cast<double>(correct) / data.size();
 }
 
+std::unique_ptr<torch::optim::SGD> MakeOptimizer(ApproxNetImpl& net, Mode mode,
+                                                 const StageSettings& settings) {
+  // Sigma is learnt only in gradient search, in its own group without
+  // weight decay; elsewhere it stays as it is.
+  std::vector<torch::Tensor> weights, sigmas;
+  for (const auto& p : net.named_parameters()) {
+    const bool is_sigma = p.key().size() >= 5 && p.key().substr(p.key().size() - 5) == "sigma";
+    if (!is_sigma) {
+      weights.push_back(p.value());
+    } else if (mode == Mode::kGradientSearch) {
+      sigmas.push_back(p.value());
+    }
+  }
+  const auto group_options = [&](double weight_decay) {
+    return std::make_unique<torch::optim::SGDOptions>(
+        torch::optim::SGDOptions(settings.lr).momentum(settings.momentum).weight_decay(weight_decay));
+  };
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(weights, group_options(settings.weight_decay));
+  if (!sigmas.empty()) groups.emplace_back(sigmas, group_options(0.0));
+  return std::make_unique<torch::optim::SGD>(groups, torch::optim::SGDOptions(settings.lr));
+}
+
 std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
                                     const StageSettings& settings, const Dataset& train,
                                     const Dataset& test, const TrainOptions& options) {
   net.set_mode(mode);
-  // Sigma is learnt only in gradient search; elsewhere it stays as it is.
-  std::vector<torch::Tensor> params;
-  for (const auto& p : net.named_parameters()) {
-    const bool is_sigma = p.key().size() >= 5 && p.key().substr(p.key().size() - 5) == "sigma";
-    if (!is_sigma || mode == Mode::kGradientSearch) params.push_back(p.value());
-  }
-  torch::optim::SGD optimizer(params, torch::optim::SGDOptions(settings.lr)
-                                          .momentum(settings.momentum)
-                                          .weight_decay(settings.weight_decay));
+  std::unique_ptr<torch::optim::SGD> owned = MakeOptimizer(net, mode, settings);
+  torch::optim::SGD& optimizer = *owned;
   std::vector<EpochResult> results;
   const int64_t n = train.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
@@ -86,14 +112,7 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       optimizer.zero_grad();
       torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
       if (mode == Mode::kGradientSearch) {
-        double total = 0;
-        for (auto& [name, layer] : net.approx_layers()) total += layer->opcount();
-        torch::Tensor reward = torch::zeros({});
-        for (auto& [name, layer] : net.approx_layers()) {
-          reward = reward + (layer->opcount() / total) *
-                                torch::clamp_max(layer->sigma.abs(), options.sigma_max);
-        }
-        loss = loss - options.lambda * reward;
+        loss = loss - options.lambda * NoiseReward(net, options.sigma_max);
       }
       loss.backward();
       optimizer.step();

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,20 @@ struct EpochResult {
   double seconds = 0;
 };
 
+// The gradient-search reward sum_l (ops_l / ops_total) * min(|sigma_l|,
+// sigma_max), differentiable in every sigma_l; the loss is CE - lambda *
+// reward.
+torch::Tensor NoiseReward(ApproxNetImpl& net, double sigma_max);
+
+// The optimiser of a stage: SGD over the weights with the stage's settings,
+// plus, in gradient search only, a second group with every sigma and no
+// weight decay.
+std::unique_ptr<torch::optim::SGD> MakeOptimizer(ApproxNetImpl& net, Mode mode,
+                                                 const StageSettings& settings);
+
 // Trains `epochs` of `settings` in `mode`, evaluating on `test` after each.
+// Sigma is trained only in gradient search, in an optimiser group of its
+// own without weight decay (weight decay would pull the tolerance to 0).
 std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
                                     const StageSettings& settings, const Dataset& train,
                                     const Dataset& test, const TrainOptions& options);

@@ -20,8 +20,8 @@
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
 #include "nets/registry.h"
-#include "nets/trace.h"
 #include "nets/train.h"
+#include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/report.h"
 #include "pipeline/state.h"
@@ -98,6 +98,7 @@ absl::Status Pipeline::Setup() {
   train_ = o_.train_limit > 0 ? Head(data->train, o_.train_limit) : data->train;
   test_ = data->test;
   augment_ = data->augment;
+  if (absl::Status s = CheckTraceSamples(train_.size(), o_.trace_samples); !s.ok()) return s;
   const std::vector<int64_t> shape(train_.images.sizes().begin() + 1, train_.images.sizes().end());
   if (shape != net_->input_shape()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -134,6 +135,8 @@ absl::Status Pipeline::Setup() {
   }
   state_.set_metric(o_.metric);
   state_.set_catalog(o_.catalog);
+  state_.set_estimator(o_.estimator == Estimator::kTrace ? "trace" : "model");
+  state_.set_compensate_bias(o_.compensate_bias);
   return absl::OkStatus();
 }
 
@@ -226,18 +229,7 @@ absl::Status Pipeline::GradientSearch() {
 
 absl::Status Pipeline::Match() {
   const auto start = Clock::now();
-  absl::StatusOr<std::vector<LayerTrace>> traces =
-      TraceNet(*net_, Head(train_, o_.trace_samples).images);
-  if (!traces.ok()) return traces.status();
-  if (absl::Status s = WriteLayerTraces(*traces, Path("traces/traces.txtpb")); !s.ok()) return s;
-  MatchingOptions m;
-  m.metric = o_.metric;
-  m.num_samples = o_.num_samples;
-  m.seed = o_.seed;
-  m.threads = o_.threads;
-  m.max_distinct = o_.max_distinct;
-  m.emit_candidates = true;
-  absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, catalog_, m);
+  absl::StatusOr<MatchingInfo> info = MatchOnTraces(*net_, train_, catalog_, o_, Path("traces"));
   if (!info.ok()) return info.status();
   const std::string json = MatchingToJson(*info, false).Dump();
   if (absl::Status s = WriteFileAtomically(Path("matching.json"), json); !s.ok()) return s;
@@ -254,9 +246,14 @@ absl::Status Pipeline::Match() {
     r->set_metric(l.multiplier_performance_metric);
     r->set_relative_energy(l.relative_energy_consumption(info->metric_max));
     r->set_relative_opcount(l.relative_opcount(info->opcount));
-    r->set_predicted_std(l.predicted_std);
+    r->set_predicted_std(o_.compensate_bias ? l.compensated_predicted_std : l.predicted_std);
+    r->set_observed_std(o_.compensate_bias ? l.compensated_observed_std : l.observed_std);
+    r->set_held_out_std(l.held_out_std);
     r->set_max_std(l.max_std);
+    r->clear_error_by_weight();
+    for (double g : l.error_by_weight) r->add_error_by_weight(g);
   }
+  state_.set_held_out_within_tolerance(LayersWithinTolerance(*info));
   absl::StatusOr<UniformChoice> uniform = SelectUniformMultiplier(*info);
   if (!uniform.ok()) return uniform.status();
   state_.set_uniform_multiplier(uniform->name);
@@ -266,8 +263,10 @@ absl::Status Pipeline::Match() {
     absl::StrAppend(&choice, choice.empty() ? "" : ", ", l.name, " ", l.multiplier_name);
   }
   return Finish("matching", std::chrono::duration<double>(Clock::now() - start).count(),
-                absl::StrFormat("relative energy %.4f; %s; uniform %s",
+                absl::StrFormat("relative energy %.4f; %s; %d of %d layers within tolerance "
+                                "on held-out images; uniform %s",
                                 info->relative_energy_consumption(), choice,
+                                state_.held_out_within_tolerance(), info->layers.size(),
                                 state_.uniform_multiplier()));
 }
 

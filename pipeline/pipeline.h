@@ -21,6 +21,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "matching/select.h"
 
 namespace agnapprox {
 
@@ -42,9 +43,15 @@ struct PipelineOptions {
   std::map<std::string, int> epochs;
   // Training examples used per epoch (0 = all).
   int64_t train_limit = 0;
-  // Images traced for matching.
+  // Images traced for matching (the first ones of the training data), and
+  // as many following ones traced apart to check the choice (held out).
   int64_t trace_samples = 256;
   int64_t num_samples = 512;      // matching's sampled rows per layer
+  // What matching compares with the tolerance (spec section 5).
+  Estimator estimator = Estimator::kModel;
+  // Subtract each neuron's predicted systematic error at deployment, and
+  // match on the error left after it.
+  bool compensate_bias = false;
   bool resume = false;
   bool progress = true;
   // Leaves out stage 7 (used by the lambda sweep's runs).

@@ -16,7 +16,9 @@
 #include "nets/data/open_dataset.h"
 #include "nets/registry.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/state.h"
 #include "pipeline/sweep.h"
+#include "io/file_io.h"
 
 ABSL_FLAG(std::string, net, "lenet5",
           absl::StrCat("network: ", absl::StrJoin(agnapprox::NetNames(), ", ")));
@@ -41,6 +43,16 @@ ABSL_FLAG(int64_t, trace_samples, 256, "images traced for matching");
 ABSL_FLAG(int64_t, num_samples, 512, "matching's sampled rows per layer; 0 = every row");
 ABSL_FLAG(bool, quick, false, "a small real run: LeNet5, Fashion-MNIST, few epochs");
 ABSL_FLAG(bool, resume, false, "continue after the last completed stage in --output_dir");
+ABSL_FLAG(std::string, estimator, "model",
+          "what matching compares with the tolerance: model (predicted_std, agnapprox's) or "
+          "trace (observed_std on the traced images)");
+ABSL_FLAG(bool, compensate_bias, false,
+          "subtract each neuron's predicted systematic error at deployment, and match on "
+          "the error left after it");
+ABSL_FLAG(std::string, reuse_search, "",
+          "start from the baseline, QAT and gradient search of the run in this folder and "
+          "run matching onwards with this run's flags (to compare matching settings on one "
+          "trained network)");
 ABSL_FLAG(std::string, sweep_lambda, "",
           "repeat from the gradient search for each lambda, e.g. 0.05,0.2,0.5");
 
@@ -97,6 +109,14 @@ int main(int argc, char** argv) {
   o.trace_samples = absl::GetFlag(FLAGS_trace_samples);
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
   o.resume = absl::GetFlag(FLAGS_resume);
+  o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
+  const std::string estimator = absl::GetFlag(FLAGS_estimator);
+  if (estimator == "trace") {
+    o.estimator = Estimator::kTrace;
+  } else if (estimator != "model") {
+    FailWith(absl::InvalidArgumentError(absl::StrCat(
+        "--estimator: unknown estimator '", estimator, "' (expected model or trace)")));
+  }
   absl::StatusOr<std::map<std::string, int>> epochs = ParseEpochs(absl::GetFlag(FLAGS_epochs));
   if (!epochs.ok()) FailWith(epochs.status());
   for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;
@@ -113,6 +133,15 @@ int main(int argc, char** argv) {
       }
       lambdas.push_back(v);
     }
+  }
+  if (const std::string from = absl::GetFlag(FLAGS_reuse_search); !from.empty()) {
+    if (!lambdas.empty()) UsageError("--reuse_search and --sweep_lambda do not go together");
+    if (!o.resume || !PathExists(o.output_dir + "/state.txtpb")) {
+      if (absl::Status s = SeedRunFrom(UserPath(from), "gradient_search", o.output_dir); !s.ok()) {
+        FailWith(s);
+      }
+    }
+    o.resume = true;
   }
   const absl::Status s = lambdas.empty() ? RunPipeline(o) : RunLambdaSweep(o, lambdas);
   if (!s.ok()) FailWith(s);

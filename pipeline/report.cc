@@ -54,17 +54,29 @@ std::string RenderReport(const proto::PipelineState& s) {
       {{"exact (QAT)", {1.0, acc("qat_accuracy")}},
        {"heterogeneous", {s.relative_energy(), acc("approx_accuracy")}},
        {"uniform " + s.uniform_multiplier(), {s.uniform_relative_energy(), acc("uniform_accuracy")}}});
+  // Calibration: the error model's prediction against the error observed
+  // on held-out images, for each chosen multiplier.
+  std::vector<std::pair<std::string, std::pair<double, double>>> calibration;
+  for (const proto::LayerRecord& l : s.layers()) {
+    calibration.push_back({l.name(), {l.predicted_std(), l.held_out_std()}});
+  }
+  const std::string calibration_svg = ScatterSvg(
+      "Calibration: predicted error std against the std observed on held-out images",
+      "predicted std", "held-out observed std", calibration, /*identity_line=*/true);
   std::string table =
       "<table><tr><th>layer</th><th>multiplier</th><th>" + Escape(s.metric()) +
-      "</th><th>predicted std</th><th>max std</th><th>relative opcount</th>"
-      "<th>relative energy</th><th>sigma</th></tr>";
+      "</th><th>predicted std</th><th>observed std (matching images)</th>"
+      "<th>observed std (held out)</th><th>max std</th><th>held out within</th>"
+      "<th>relative opcount</th><th>relative energy</th><th>sigma</th></tr>";
   for (const proto::LayerRecord& l : s.layers()) {
     absl::StrAppendFormat(
         &table,
-        "<tr><td>%s</td><td>%s</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.3f</td>"
-        "<td>%.3f</td><td>%.4f</td></tr>",
-        Escape(l.name()), Escape(l.multiplier()), l.metric(), l.predicted_std(), l.max_std(),
-        l.relative_opcount(), l.relative_energy(), l.sigma());
+        "<tr><td>%s</td><td>%s</td><td>%.4g</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
+        "<td>%.4g</td><td>%s</td><td>%.3f</td><td>%.3f</td><td>%.4f</td></tr>",
+        Escape(l.name()), Escape(l.multiplier()), l.metric(), l.predicted_std(),
+        l.observed_std(), l.held_out_std(), l.max_std(),
+        l.held_out_std() <= l.max_std() ? "yes" : "<b>no</b>", l.relative_opcount(),
+        l.relative_energy(), l.sigma());
   }
   table += "</table>";
   return absl::StrCat(
@@ -78,12 +90,18 @@ std::string RenderReport(const proto::PipelineState& s) {
       "text-align:right}th{background:#eee}td:first-child,td:nth-child(2){text-align:left}"
       "</style></head><body><h1>agnapprox: ", Escape(s.net()), "</h1>",
       absl::StrFormat("<p>Relative energy of the multiplications: <b>%.3f</b> "
-                      "(catalog %s, metric %s, %s selection; uniform %s: %.3f). Accuracy: QAT "
-                      "%.4f, approximate after retraining <b>%.4f</b>.</p>",
+                      "(catalog %s, metric %s, %s selection, estimator %s%s; uniform %s: "
+                      "%.3f). Accuracy: QAT %.4f, approximate after retraining <b>%.4f</b>. "
+                      "On held-out images <b>%d of %d</b> layers stay within their "
+                      "tolerance.</p>",
                       s.relative_energy(), Escape(s.catalog()), Escape(s.metric()),
-                      Escape(s.matching_method()), Escape(s.uniform_multiplier()),
-                      s.uniform_relative_energy(), acc("qat_accuracy"), acc("approx_accuracy")),
-      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", table, "</body></html>\n");
+                      Escape(s.matching_method()), Escape(s.estimator()),
+                      s.compensate_bias() ? ", bias compensated" : "",
+                      Escape(s.uniform_multiplier()), s.uniform_relative_energy(),
+                      acc("qat_accuracy"), acc("approx_accuracy"), s.held_out_within_tolerance(),
+                      s.layers_size()),
+      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", calibration_svg, table,
+      "</body></html>\n");
 }
 
 }  // namespace agnapprox

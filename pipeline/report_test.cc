@@ -35,7 +35,11 @@ proto::PipelineState Example() {
     r->set_relative_energy(l.relative_energy);
     r->set_relative_opcount(l.relative_opcount);
     r->set_multiplier(l.multiplier);
+    r->set_predicted_std(100 * l.relative_energy);
+    r->set_held_out_std(120 * l.relative_energy);
+    r->set_max_std(70);
   }
+  s.set_held_out_within_tolerance(1);
   for (int e = 1; e <= 3; ++e) {
     proto::EpochRecord* r = s.add_epochs();
     r->set_stage("gradient_search");
@@ -60,12 +64,14 @@ TEST(Report, SelfContainedWithFourChartsAndATable) {
   const std::string html = RenderReport(Example());
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 4u);
+  EXPECT_EQ(svgs, 5u);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   EXPECT_NE(html.find("fc&lt;1&gt;"), std::string::npos);  // names are escaped
   EXPECT_EQ(html.find("fc<1>"), std::string::npos);
   EXPECT_NE(html.find("drum3_s"), std::string::npos);
+  EXPECT_NE(html.find("y = x"), std::string::npos);  // the calibration chart
+  EXPECT_NE(html.find("<b>1 of 3</b> layers"), std::string::npos);
 }
 
 TEST(Report, RendersInHeadlessChromium) {
@@ -83,7 +89,7 @@ TEST(Report, RendersInHeadlessChromium) {
   const std::string dom = Slurp(dir + "/dom.html");
   size_t svgs = 0;
   for (size_t p = dom.find("<svg"); p != std::string::npos; p = dom.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 4u) << dom.substr(0, 500);
+  EXPECT_EQ(svgs, 5u) << dom.substr(0, 500);
   const std::string log = Slurp(dir + "/chrome.log");
   EXPECT_EQ(log.find("CONSOLE"), std::string::npos) << log;
   EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;

@@ -1,7 +1,9 @@
 #include "pipeline/state.h"
 
 #include <algorithm>
+#include <filesystem>
 
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
 #include "io/file_io.h"
 #include "io/json.h"
@@ -47,9 +49,54 @@ std::string MetricsLines(const proto::PipelineState& state) {
   return lines;
 }
 
+absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_stage,
+                         const std::string& dir) {
+  const std::vector<std::string> order = {"baseline", "qat", "gradient_search"};
+  const auto end = std::find(order.begin(), order.end(), last_stage);
+  if (end == order.end()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot start a run after stage ", last_stage));
+  }
+  absl::StatusOr<proto::PipelineState> from = ReadState(from_dir + "/state.txtpb");
+  if (!from.ok()) return from.status();
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/checkpoints", ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
+  proto::PipelineState seed;
+  seed.set_net(from->net());
+  for (auto stage = order.begin(); stage != end + 1; ++stage) {
+    if (!Completed(*from, *stage) || !from->seconds().count(*stage) ||
+        !from->accuracy().count(*stage + "_accuracy")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(from_dir, "/state.txtpb: stage ", *stage, " is not complete"));
+    }
+    const std::string name = "/checkpoints/" + *stage + ".pt";
+    std::filesystem::copy_file(from_dir + name, dir + name,
+                               std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return absl::InvalidArgumentError(absl::StrCat(from_dir + name, ": ", ec.message()));
+    seed.add_completed(*stage);
+    (*seed.mutable_seconds())[*stage] = from->seconds().at(*stage);
+    (*seed.mutable_accuracy())[*stage + "_accuracy"] = from->accuracy().at(*stage + "_accuracy");
+    for (const proto::EpochRecord& e : from->epochs()) {
+      if (e.stage() == *stage) *seed.add_epochs() = e;
+    }
+  }
+  if (last_stage == "gradient_search") {
+    seed.set_initial_noise(from->initial_noise());
+    for (const proto::LayerRecord& l : from->layers()) {
+      proto::LayerRecord* r = seed.add_layers();
+      r->set_name(l.name());
+      r->set_sigma(l.sigma());
+    }
+  }
+  return WriteState(seed, dir + "/state.txtpb");
+}
+
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state) {
   std::vector<LayerMultiplier> chosen;
-  for (const proto::LayerRecord& l : state.layers()) chosen.push_back({l.name(), l.multiplier()});
+  for (const proto::LayerRecord& l : state.layers()) {
+    chosen.push_back({l.name(), l.multiplier(),
+                      std::vector<double>(l.error_by_weight().begin(), l.error_by_weight().end())});
+  }
   return chosen;
 }
 

@@ -26,6 +26,14 @@ bool Completed(const proto::PipelineState& state, const std::string& stage);
 // accuracy, seconds, sigma by layer name), one per line.
 std::string MetricsLines(const proto::PipelineState& state);
 
+// Starts the run in `dir` from the run in `from_dir`: its checkpoints, and
+// its state up to and including `last_stage` ("baseline", "qat" or
+// "gradient_search"), so that a --resume in `dir` continues after it (the
+// lambda sweep; comparing matching settings on one trained network).
+// Errors name the file or the stage that is missing.
+absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_stage,
+                         const std::string& dir);
+
 // The chosen multiplier of every layer, in order.
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state);
 

@@ -16,7 +16,11 @@ Json PipelineSummary(const proto::PipelineState& state, const PipelineOptions& o
     summary.Set(key, state.accuracy().at(key));
   }
   summary.Set("lambda", o.lambda)
+      .Set("estimator", state.estimator())
+      .Set("compensate_bias", state.compensate_bias())
       .Set("relative_energy_consumption", state.relative_energy())
+      .Set("held_out_layers_within_tolerance", state.held_out_within_tolerance())
+      .Set("layers", state.layers_size())
       .Set("sigma", std::move(sigma))
       .Set("matching", Json::Raw(state.matching_json()));
   if (Completed(state, "uniform")) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <string>
 #include <utility>
 
@@ -15,36 +14,6 @@
 #include "pipeline/state.h"
 
 namespace agnapprox {
-namespace {
-
-// Starts a sweep run from the main run's baseline and QAT results.
-absl::Status SeedSweepRun(const std::string& main_dir, const proto::PipelineState& main,
-                          const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/checkpoints", ec);
-  for (const char* stage : {"baseline", "qat"}) {
-    const std::string name = std::string("/checkpoints/") + stage + ".pt";
-    std::filesystem::copy_file(main_dir + name, dir + name,
-                               std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return absl::InvalidArgumentError(absl::StrCat(main_dir + name, ": ", ec.message()));
-  }
-  proto::PipelineState seed;
-  seed.set_net(main.net());
-  for (const char* stage : {"baseline", "qat"}) {
-    seed.add_completed(stage);
-    (*seed.mutable_seconds())[stage] = main.seconds().at(stage);
-  }
-  for (const char* key : {"baseline_accuracy", "qat_accuracy"}) {
-    (*seed.mutable_accuracy())[key] = main.accuracy().at(key);
-  }
-  for (const proto::EpochRecord& e : main.epochs()) {
-    if (e.stage() == "baseline" || e.stage() == "qat") *seed.add_epochs() = e;
-  }
-  return WriteState(seed, dir + "/state.txtpb");
-}
-
-}  // namespace
-
 absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<double>& lambdas) {
   if (absl::Status s = RunPipeline(options); !s.ok()) return s;
   absl::StatusOr<proto::PipelineState> main = ReadState(options.output_dir + "/state.txtpb");
@@ -58,7 +27,7 @@ absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<do
     sub.output_dir = absl::StrCat(options.output_dir, "/sweep/lambda_", lambda);
     std::fprintf(stderr, "[pipeline] sweep: lambda %g in %s\n", lambda, sub.output_dir.c_str());
     if (!PathExists(sub.output_dir + "/state.txtpb")) {
-      if (absl::Status s = SeedSweepRun(options.output_dir, *main, sub.output_dir); !s.ok()) {
+      if (absl::Status s = SeedRunFrom(options.output_dir, "qat", sub.output_dir); !s.ok()) {
         return s;
       }
     }

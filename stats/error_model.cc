@@ -89,4 +89,28 @@ std::vector<ErrorMoments> PredictPopulation(
   return out;
 }
 
+std::vector<double> ExpectedErrorByWeight(const ErrorMap& map,
+                                          const OperandHistogram& activations) {
+  std::vector<double> g(kNumOperands, 0.0);
+  for (int ia = 0; ia < kNumOperands; ++ia) {
+    const double p = activations.Probability(ia);
+    if (p == 0) continue;
+    for (int ib = 0; ib < kNumOperands; ++ib) g[ib] += p * map.At(ia, ib);
+  }
+  return g;
+}
+
+std::vector<double> ChannelCorrection(absl::Span<const double> error_by_weight,
+                                      absl::Span<const int16_t> weights, int64_t fan_in,
+                                      OperandRange range) {
+  const int64_t out = static_cast<int64_t>(weights.size()) / fan_in;
+  std::vector<double> c(out, 0.0);
+  for (int64_t o = 0; o < out; ++o) {
+    for (int64_t j = 0; j < fan_in; ++j) {
+      c[o] += error_by_weight[OperandIndex(weights[o * fan_in + j], range)];
+    }
+  }
+  return c;
+}
+
 }  // namespace agnapprox

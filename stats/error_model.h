@@ -50,6 +50,23 @@ std::vector<ErrorMoments> PredictPopulation(
     absl::Span<const int16_t> features, int64_t fan_in,
     absl::Span<const int64_t> rows);
 
+// Bias compensation. A multiplier's systematic error at output neuron o is
+// predictable from that neuron's weights and the layer's activation
+// histogram p_a:
+//   g[b]  = sum_a p_a(a) E[a][b]        (expected error of one product, given b)
+//   c_o   = sum_j g[w_oj]               (expected error of neuron o)
+// A deployment that subtracts c_o from neuron o's accumulator removes it.
+
+// g, indexed like the map's weight operands (256 entries).
+// REQUIRES: `activations` has the map's range and is non-empty.
+std::vector<double> ExpectedErrorByWeight(const ErrorMap& map,
+                                          const OperandHistogram& activations);
+
+// c_o for each row of `weights` ([out, fan_in] operands in g's range).
+std::vector<double> ChannelCorrection(absl::Span<const double> error_by_weight,
+                                      absl::Span<const int16_t> weights, int64_t fan_in,
+                                      OperandRange range);
+
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_STATS_ERROR_MODEL_H_

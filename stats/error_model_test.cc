@@ -186,6 +186,29 @@ TEST(PredictSingle, IsPopulationWithFanInOneAndOneRowHistogram) {
   EXPECT_NEAR(pop.std, std::sqrt(1000.0) * single.std, 1e-6 * pop.std);
 }
 
+TEST(BiasCompensation, ChannelCorrectionIsTheMeanErrorOfEachNeuron) {
+  // Activations 1 and 2 with probability 1/2 each; E[a][b] = a * b' where
+  // b' is the weight value: g[b] = 1.5 b, c_o = 1.5 * sum_j w_oj.
+  ErrorMap map;
+  map.range = OperandRange::kSigned;
+  map.values.assign(kTableSize, 0.0);
+  for (int a = -128; a < 128; ++a) {
+    for (int b = -128; b < 128; ++b) {
+      map.values[OperandIndex(a, map.range) * 256 + OperandIndex(b, map.range)] = a * b;
+    }
+  }
+  const std::vector<int16_t> acts = {1, 2, 2, 1};
+  const std::vector<double> g =
+      ExpectedErrorByWeight(map, HistogramOf(acts, OperandRange::kSigned));
+  ASSERT_EQ(g.size(), 256u);
+  EXPECT_DOUBLE_EQ(g[OperandIndex(-4, OperandRange::kSigned)], -6.0);
+  const std::vector<int16_t> w = {1, 2, 3, -5, 0, 1};  // two neurons of fan-in 3
+  const std::vector<double> c = ChannelCorrection(g, w, 3, OperandRange::kSigned);
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_DOUBLE_EQ(c[0], 1.5 * 6);
+  EXPECT_DOUBLE_EQ(c[1], 1.5 * -4);
+}
+
 TEST(MonteCarlo, SingleAgreesWithClosedForm) {
   std::mt19937_64 rng(11);
   const ErrorMap map = RandomMap(rng, OperandRange::kSigned, 200);

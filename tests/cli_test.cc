@@ -111,6 +111,26 @@ TEST(MatchCli, EndToEndAgreesWithTheLibrary) {
   EXPECT_NE(r.out.find("relative energy consumption"), std::string::npos);
 }
 
+TEST(MatchCli, ObservedTraceEstimatorAndHeldOut) {
+  WriteGoodTraces();
+  const std::string out = Dir() + "/observed.json";
+  Result r = Match("--catalog=builtin:_s --layers=" + Dir() + "/traces.txtpb --output=" + out +
+                   " --estimator=trace --compensate_bias --held_out=" + Dir() + "/traces.txtpb");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string json = Slurp(out);
+  for (const char* key : {"\"observed_std\"", "\"observed_mean\"", "\"estimator\": \"trace\"",
+                          "\"compensated_observed_std\"", "\"bias_correction\"",
+                          "\"held_out_observed_std\"", "\"held_out_layers_within_tolerance\": 2"}) {
+    EXPECT_NE(json.find(key), std::string::npos) << key << json.substr(0, 2000);
+  }
+  EXPECT_NE(r.out.find("obs. std"), std::string::npos);
+  // Without --observed the keys stay out.
+  ASSERT_EQ(Match("--catalog=builtin:_s --layers=" + Dir() + "/traces.txtpb --output=" + out)
+                .exit_code,
+            0);
+  EXPECT_EQ(Slurp(out).find("observed_std"), std::string::npos);
+}
+
 TEST(MatchCli, RelativePathsAreTheUsersUnderBazelRun) {
   WriteGoodTraces();
   const std::string cmd_env = "BUILD_WORKING_DIRECTORY=" + Dir();
@@ -199,6 +219,15 @@ TEST(MatchCli, BadInputMatrix) {
       {"directory for a file", "", "", "--layers={D}/adir", 1, "adir"},
       {"directory as catalog", "", "", "--catalog={D}/adir --layers={D}/traces.txtpb", 1,
        "adir"},
+      {"unknown estimator", "", "", "--estimator=oracle --layers={D}/traces.txtpb", 1,
+       "--estimator"},
+      {"zero point out of range", "t8.txtpb",
+       TraceWith("conv1.features.npy", good_w, "opcount: 10 activation_zero_point: 300"),
+       "--layers={D}/t8.txtpb", 1, "layer bad: activation_zero_point 300"},
+      {"held-out traces of other layers", "t9.txtpb",
+       "layer { name: \"fc9\" max_noise: 0.1 opcount: 10 features_npy: \"conv1.features.npy\" "
+       "weights_npy: \"conv1.weights.npy\" }",
+       "--layers={D}/traces.txtpb --held_out={D}/t9.txtpb", 1, "t9.txtpb"},
       {"unknown flag", "", "", "--layers={D}/traces.txtpb --colour=red", 2, "--colour"},
       {"bad flag value", "", "", "--layers={D}/traces.txtpb --num_samples=many", 2,
        "num_samples"},

@@ -99,12 +99,61 @@ TEST_F(PipelineTest, EveryStageAndEveryOutput) {
   for (size_t p = report.find("<svg"); p != std::string::npos; p = report.find("<svg", p + 1)) {
     ++svgs;
   }
-  EXPECT_EQ(svgs, 4u);
+  EXPECT_EQ(svgs, 5u);
   EXPECT_EQ(report.find("http://"), report.find("http://www.w3.org/2000/svg"));  // no fetches
   EXPECT_NE(Slurp(out + "/traces/traces.txtpb").find("fc3"), std::string::npos);
+  EXPECT_NE(Slurp(out + "/traces/held_out.txtpb").find("fc3"), std::string::npos);
+  EXPECT_NE(Slurp(out + "/traces/traces.txtpb").find("activation_zero_point"), std::string::npos);
+  const std::string matching = Slurp(out + "/matching.json");
+  for (const char* key : {"\"observed_std\"", "\"held_out_observed_std\"",
+                          "\"held_out_layers_within_tolerance\"", "\"estimator\": \"model\""}) {
+    EXPECT_NE(matching.find(key), std::string::npos) << key;
+  }
+  EXPECT_NE(summary.find("\"held_out_layers_within_tolerance\""), std::string::npos);
   const std::string log = Slurp(Dir() + "/log.txt");
   EXPECT_NE(log.find("[pipeline] matching"), std::string::npos);
   EXPECT_NE(log.find("epoch 1/2"), std::string::npos);
+
+  // Matching again with other settings on the same trained network: the
+  // earlier stages are taken over, not trained again.
+  const std::string again = Dir() + "/reuse";
+  ASSERT_EQ(std::system((Command(again, "--reuse_search=" + out + " --estimator=trace") + " 2>" +
+                         Dir() + "/log_reuse.txt")
+                            .c_str()),
+            0)
+      << Slurp(Dir() + "/log_reuse.txt");
+  const std::string reuse_log = Slurp(Dir() + "/log_reuse.txt");
+  EXPECT_EQ(reuse_log.find("gradient_search  epoch"), std::string::npos) << reuse_log;
+  EXPECT_NE(reuse_log.find("resuming after: gradient_search"), std::string::npos) << reuse_log;
+  const std::string reused = Slurp(again + "/summary.json");
+  EXPECT_NE(reused.find("\"estimator\": \"trace\""), std::string::npos);
+  auto value = [](const std::string& json, const std::string& key) {
+    const size_t p = json.find("\"" + key + "\": ");
+    return p == std::string::npos ? std::string("missing")
+                                  : json.substr(p, json.find_first_of(",\n", p) - p);
+  };
+  for (const char* key : {"baseline_accuracy", "qat_accuracy", "gradient_search_accuracy"}) {
+    EXPECT_EQ(value(reused, key), value(summary, key));
+  }
+}
+
+TEST_F(PipelineTest, TraceEstimatorWithBiasCompensation) {
+  const std::string out = Dir() + "/trace_compensated";
+  ASSERT_EQ(std::system((Command(out, "--estimator=trace --compensate_bias --epochs=baseline=1,"
+                                      "qat=1,gradient_search=1,approx=1") +
+                         " 2>" + Dir() + "/log_tc.txt")
+                            .c_str()),
+            0)
+      << Slurp(Dir() + "/log_tc.txt");
+  const std::string summary = Slurp(out + "/summary.json");
+  EXPECT_NE(summary.find("\"estimator\": \"trace\""), std::string::npos);
+  EXPECT_NE(summary.find("\"compensate_bias\": true"), std::string::npos);
+  const std::string matching = Slurp(out + "/matching.json");
+  EXPECT_NE(matching.find("\"bias_correction\""), std::string::npos);
+  EXPECT_NE(matching.find("\"compensated_observed_std\""), std::string::npos);
+  // The deployed model keeps its compensation.
+  EXPECT_NE(Slurp(out + "/checkpoints/approx.pt").find("agnapprox/compensation/conv1"),
+            std::string::npos);
 }
 
 TEST_F(PipelineTest, KillDuringRetrainingThenResume) {
@@ -239,7 +288,8 @@ TEST_F(PipelineTest, CifarNetworksRunEveryStage) {
 TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
   for (const std::string& extra :
        {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),
-        std::string("--sweep_lambda=0.1,oops"),
+        std::string("--sweep_lambda=0.1,oops"), std::string("--estimator=oracle"),
+        std::string("--trace_samples=640"),
         std::string("--catalog=") + Dir() + "/missing.txtpb"}) {
     const std::string cmd = Command(Dir() + "/bad", extra) + " 2>" + Dir() + "/err.txt";
     const int status = std::system(cmd.c_str());

@@ -146,7 +146,8 @@ std::string LineChartSvg(const std::string& title, const std::string& x_label,
 
 std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::string& y_label,
-                       const std::vector<std::pair<std::string, std::pair<double, double>>>& points) {
+                       const std::vector<std::pair<std::string, std::pair<double, double>>>& points,
+                       bool identity_line) {
   double x_min = 1e300, x_max = -1e300, y_min = 1e300, y_max = -1e300;
   for (const auto& [name, p] : points) {
     x_min = std::min(x_min, p.first);
@@ -154,18 +155,31 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
     y_min = std::min(y_min, p.second);
     y_max = std::max(y_max, p.second);
   }
-  const double x_pad = std::max(0.05, (x_max - x_min) * 0.15);
-  const double y_pad = std::max(0.01, (y_max - y_min) * 0.15);
-  x_min -= x_pad, x_max += x_pad, y_min -= y_pad, y_max += y_pad;
+  if (identity_line) {
+    // One scale on both axes from 0, so that y = x is the diagonal.
+    x_min = y_min = 0;
+    x_max = y_max = NiceTop(std::max(x_max, y_max) * 1.05);
+  } else {
+    const double x_pad = std::max(0.05, (x_max - x_min) * 0.15);
+    const double y_pad = std::max(0.01, (y_max - y_min) * 0.15);
+    x_min -= x_pad, x_max += x_pad, y_min -= y_pad, y_max += y_pad;
+  }
   const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   std::string svg = Header(title);
+  if (identity_line) {
+    absl::StrAppendFormat(&svg,
+                          "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"marker\"/>"
+                          "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"end\">y = x</text>",
+                          kLeft, kHeight - kBottom, kWidth - kRight, kTop, kWidth - kRight - 4,
+                          kTop + 14);
+  }
   for (int i = 0; i <= 4; ++i) {
     const double yv = y_min + (y_max - y_min) * i / 4, xv = x_min + (x_max - x_min) * i / 4;
     const double y = kHeight - kBottom - plot_h * i / 4.0, x = kLeft + plot_w * i / 4.0;
     absl::StrAppendFormat(&svg,
                           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                          "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.3f</text>"
-                          "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.2f</text>",
+                          "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.4g</text>"
+                          "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.4g</text>",
                           kLeft, kWidth - kRight, y, y, kLeft - 6, y + 4, yv, x,
                           kHeight - kBottom + 16, xv);
   }
@@ -180,11 +194,11 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
     const double x = kLeft + plot_w * (p.first - x_min) / (x_max - x_min);
     const double y = kHeight - kBottom - plot_h * (p.second - y_min) / (y_max - y_min);
     absl::StrAppendFormat(&svg,
-                          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\"><title>%s: energy %.3f, "
-                          "accuracy %.4f</title></circle><text x=\"%.1f\" y=\"%.1f\" "
+                          "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\"><title>%s: %s %.4g, "
+                          "%s %.4g</title></circle><text x=\"%.1f\" y=\"%.1f\" "
                           "class=\"tick\">%s</text>",
-                          x, y, kColors[k % 8], Escape(name), p.first, p.second, x + 9, y - 8,
-                          Escape(name));
+                          x, y, kColors[k % 8], Escape(name), Escape(x_label), p.first,
+                          Escape(y_label), p.second, x + 9, y - 8, Escape(name));
   }
   return svg + "</svg>";
 }

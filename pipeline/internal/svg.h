@@ -24,10 +24,12 @@ std::string BarChartSvg(const std::string& title, const std::vector<std::string>
 // One line per series over x = first_x, first_x + 1, ...
 std::string LineChartSvg(const std::string& title, const std::string& x_label,
                          const std::vector<Series>& series, int first_x);
-// Labelled points (x, y).
+// Labelled points (x, y). With `identity_line`, both axes run from 0 on one
+// scale and the line y = x is drawn (a calibration chart).
 std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::string& y_label,
-                       const std::vector<std::pair<std::string, std::pair<double, double>>>& points);
+                       const std::vector<std::pair<std::string, std::pair<double, double>>>& points,
+                       bool identity_line = false);
 
 }  // namespace agnapprox
 
