@@ -10,6 +10,9 @@
 namespace agnapprox {
 
 // Calls task(i) for i in [0, count) on `threads` threads (0 = one per core).
+// A task that throws stops the hand-out of further tasks; once every thread
+// has finished, the first exception is rethrown here, on the caller's
+// thread (never std::terminate).
 void RunTasks(int threads, size_t count, const std::function<void(size_t)>& task);
 
 }  // namespace agnapprox

@@ -129,6 +129,12 @@ int main(int argc, char** argv) {
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
   if (absl::GetFlag(FLAGS_layers).empty()) UsageError("--layers is required");
   if (absl::GetFlag(FLAGS_output).empty()) UsageError("--output is required");
-  if (absl::Status s = Run(); !s.ok()) FailWith(s);
+  absl::Status s;
+  try {
+    s = Run();
+  } catch (const std::exception& e) {  // e.g. out of memory in a worker thread
+    s = absl::InternalError(std::string("internal error: ") + e.what());
+  }
+  if (!s.ok()) FailWith(s);
   return 0;
 }

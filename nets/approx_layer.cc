@@ -37,8 +37,23 @@ ApproxLayerImpl::ApproxLayerImpl(const torch::nn::Conv2dOptions& o) : is_conv_(t
   kernel_ = Pair(o.kernel_size());
   stride_ = Pair(o.stride());
   dilation_ = Pair(o.dilation());
-  const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
-  padding_ = pad != nullptr ? Pair(*pad) : std::vector<int64_t>{0, 0};
+  padding_ = {0, 0};
+  if (const auto* pad = c10::get_if<torch::ExpandingArray<2>>(&o.padding())) {
+    padding_ = Pair(*pad);
+  } else if (c10::get_if<torch::enumtype::kSame>(&o.padding())) {
+    // "same" at stride 1: (k - 1) d zeros in all, split evenly or refused.
+    for (int d = 0; d < 2; ++d) {
+      const int64_t total = dilation_[d] * (kernel_[d] - 1);
+      if (total % 2 != 0 || stride_[d] != 1) {
+        unsupported_ = "padding \"same\" would need uneven padding";
+      }
+      padding_[d] = total / 2;
+    }
+  }
+  if (!c10::get_if<torch::enumtype::kZeros>(&o.padding_mode())) {
+    unsupported_ = "padding mode " + torch::enumtype::get_enum_name(o.padding_mode()) +
+                   " (only zeros is supported)";
+  }
   fan_in_ = in_ / groups_ * kernel_[0] * kernel_[1];
   // Reuse PyTorch's initialisation by building the reference module once.
   torch::nn::Conv2d init(o);

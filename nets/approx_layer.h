@@ -70,6 +70,10 @@ class ApproxLayerImpl : public torch::nn::Module {
   const std::string& multiplier_name() const { return multiplier_name_; }
   const std::vector<int32_t>& table() const;
 
+  // Why this layer cannot run as configured (e.g. a padding mode other than
+  // zeros), or "" when it can. ApproxNetImpl::CheckSupported reports it.
+  const std::string& unsupported() const { return unsupported_; }
+
   // Multiplications per inference (per sample). Conv layers know it after
   // their first forward; Linear layers from the start.
   int64_t opcount() const { return opcount_; }
@@ -116,6 +120,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   std::shared_ptr<LutGemm> gemm_;
   std::string multiplier_name_;
   std::vector<double> compensation_;
+  std::string unsupported_;
   bool tracing_ = false;
   OperandTrace trace_;
 };

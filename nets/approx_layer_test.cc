@@ -3,6 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "nets/approx_net.h"
 #include "stats/error_map.h"
 
 namespace agnapprox {
@@ -91,19 +92,44 @@ TEST(ApproxLayer, ConvWithOddTableMatchesReferenceLoop) {
   }
 }
 
-TEST(ApproxLayer, ApproxBackwardIsStraightThrough) {
+// Straight-through: in approx mode the input, weight and bias gradients
+// are those of the exact quantised operation, for conv (stride, padding,
+// groups) and linear layers, whatever the table.
+void ExpectStraightThrough(ApproxLayer& layer, const torch::Tensor& x0) {
+  Calibrate(layer, x0);
+  // A fixed, non-uniform upstream gradient so that every output counts.
+  auto backward = [&](Mode mode) {
+    layer->set_mode(mode);
+    layer->zero_grad();
+    torch::Tensor x = x0.clone().requires_grad_(true);
+    const torch::Tensor y = layer->forward(x);
+    const torch::Tensor up = torch::linspace(-1, 2, y.numel()).reshape(y.sizes());
+    (y * up).sum().backward();
+    std::vector<torch::Tensor> g = {x.grad().clone(), layer->weight.grad().clone()};
+    if (layer->bias.defined()) g.push_back(layer->bias.grad().clone());
+    return g;
+  };
+  const std::vector<torch::Tensor> qat = backward(Mode::kQat);
+  layer->set_table(OddTable(), "odd");
+  const std::vector<torch::Tensor> approx = backward(Mode::kApprox);
+  ASSERT_EQ(qat.size(), approx.size());
+  for (size_t i = 0; i < qat.size(); ++i) {
+    EXPECT_GT(qat[i].abs().sum().item<float>(), 0) << "gradient " << i << " is all zero";
+    EXPECT_TRUE(torch::allclose(approx[i], qat[i], 1e-5, 1e-6))
+        << "gradient " << i << " (0 input, 1 weight, 2 bias)";
+  }
+}
+
+TEST(ApproxLayer, ApproxBackwardIsStraightThroughForLinear) {
   torch::manual_seed(3);
   ApproxLayer layer(nn::LinearOptions(8, 4));
-  const torch::Tensor x = torch::randn({3, 8});
-  Calibrate(layer, x);
-  layer->set_mode(Mode::kQat);
-  layer->forward(x).sum().backward();
-  const torch::Tensor qat_grad = layer->weight.grad().clone();
-  layer->weight.mutable_grad().zero_();
-  layer->set_table(OddTable(), "odd");
-  layer->set_mode(Mode::kApprox);
-  layer->forward(x).sum().backward();
-  EXPECT_TRUE(torch::allclose(layer->weight.grad(), qat_grad));
+  ExpectStraightThrough(layer, torch::randn({3, 8}));
+}
+
+TEST(ApproxLayer, ApproxBackwardIsStraightThroughForConv) {
+  torch::manual_seed(30);
+  ApproxLayer conv(nn::Conv2dOptions(4, 6, 3).stride(2).padding(1).groups(2));
+  ExpectStraightThrough(conv, torch::randn({2, 4, 7, 7}));
 }
 
 TEST(ApproxLayer, NoiseOnlyInTrainingAndSigmaLearns) {
@@ -137,6 +163,37 @@ TEST(ApproxLayer, ObserverIsAMovingAverage) {
   EXPECT_NEAR(layer->ActivationQuantParams().scale, 2.0 / 127, 1e-6);
 }
 
+// A network whose second layer pads by reflection, which the integer
+// approximate path cannot do: refused, naming the layer.
+class ReflectNet : public ApproxNetImpl {
+ public:
+  ReflectNet()
+      : a_(register_module("a", ApproxLayer(nn::Conv2dOptions(1, 2, 3).padding(1)))),
+        b_(register_module("b", ApproxLayer(nn::Conv2dOptions(2, 2, 3).padding(1).padding_mode(
+                                                  torch::kReflect)))) {}
+  torch::Tensor forward(torch::Tensor x) override { return b_->forward(a_->forward(x)); }
+  std::vector<std::pair<std::string, ApproxLayer>> approx_layers() override {
+    return {{"a", a_}, {"b", b_}};
+  }
+  TrainingSettings training_settings() const override { return {}; }
+  std::string name() const override { return "reflect"; }
+  std::vector<int64_t> input_shape() const override { return {1, 8, 8}; }
+
+ private:
+  ApproxLayer a_, b_;
+};
+
+TEST(ApproxLayer, UnsupportedPaddingIsAnErrorNamingTheLayer) {
+  ReflectNet net;
+  const absl::Status s = net.CheckSupported();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("layer b: padding mode kReflect"), std::string::npos) << s;
+  ApproxLayer same(nn::Conv2dOptions(1, 1, 3).padding(torch::kSame));
+  EXPECT_EQ(same->unsupported(), "");
+  ApproxLayer uneven(nn::Conv2dOptions(1, 1, 4).padding(torch::kSame));
+  EXPECT_NE(uneven->unsupported(), "");
+}
+
 TEST(ApproxLayer, OpcountAndFanIn) {
   ApproxLayer conv(nn::Conv2dOptions(1, 6, 5).padding(2).bias(false));
   EXPECT_EQ(conv->fan_in(), 25);
@@ -148,23 +205,50 @@ TEST(ApproxLayer, OpcountAndFanIn) {
   EXPECT_EQ(fc->opcount(), 48000);
 }
 
-TEST(ApproxLayer, TracingRecordsCodes) {
+// The trace holds exactly the operands the deployed layer multiplies: on a
+// layer with a non-zero activation zero point, padding and an asymmetric
+// table, sum_j P[x_rj][w_oj] over the traced rows rebuilds the approximate
+// layer's own integer accumulator, and so its output.
+TEST(ApproxLayer, TracingRecordsTheDeployedOperands) {
   torch::manual_seed(5);
-  ApproxLayer conv(nn::Conv2dOptions(2, 3, 3).groups(1));
-  const torch::Tensor x = torch::relu(torch::randn({2, 2, 4, 4}));
+  ApproxLayer conv(nn::Conv2dOptions(2, 3, 3).padding(1).bias(true));
+  // Inputs below zero: the activation zero point is not 0.
+  const torch::Tensor x = torch::randn({2, 2, 4, 4});
   Calibrate(conv, x);
+  const QuantParams qa = conv->ActivationQuantParams(), qw = conv->WeightQuantParams();
+  ASSERT_NE(qa.zero_point, 0);
   conv->set_tracing(true);
   {
     torch::NoGradGuard no_grad;
     conv->forward(x);
   }
+  conv->set_tracing(false);
   const OperandTrace t = conv->TakeTrace();
-  EXPECT_EQ(t.fan_in, 18);
-  EXPECT_EQ(t.features.size(), 2u * 2 * 2 * 18);  // batch 2, 2x2 positions
-  EXPECT_EQ(t.weights.size(), 3u * 18);
-  for (int16_t v : t.features) {
-    EXPECT_GE(v, 0);
-    EXPECT_LE(v, 127);
+  ASSERT_EQ(t.fan_in, 18);
+  const int64_t positions = 16, out = 3, rows = 2 * positions;
+  ASSERT_EQ(t.features.size(), static_cast<size_t>(rows * 18));
+  ASSERT_EQ(t.weights.size(), static_cast<size_t>(out * 18));
+  // Padding positions hold the zero point's code.
+  EXPECT_EQ(t.features[0], qa.zero_point);  // top-left tap of the first position
+  const std::vector<int32_t> table = OddTable();
+  conv->set_table(table, "odd");
+  conv->set_mode(Mode::kApprox);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor y = conv->forward(x);  // [2, 3, 4, 4]
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t o = 0; o < out; ++o) {
+      int64_t acc = 0, wsum = 0;
+      for (int64_t j = 0; j < 18; ++j) {
+        const int a = t.features[r * 18 + j], b = t.weights[o * 18 + j];
+        acc += table[(a + 128) * 256 + (b + 128)];
+        wsum += b;
+      }
+      const double want = (acc - qa.zero_point * wsum) * qa.scale * qw.scale +
+                          conv->bias[o].item<double>();
+      const int64_t image = r / positions, p = r % positions;
+      const double got = y[image][o][p / 4][p % 4].item<double>();
+      ASSERT_NEAR(got, want, 1e-4 * std::max(1.0, std::abs(want))) << r << " " << o;
+    }
   }
 }
 

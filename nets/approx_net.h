@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "nets/approx_layer.h"
 
 namespace agnapprox {
@@ -54,6 +55,16 @@ class ApproxNetImpl : public torch::nn::Module {
   virtual std::string name() const = 0;
   // Input image shape {C, H, W} the network expects.
   virtual std::vector<int64_t> input_shape() const = 0;
+
+  // The first layer that cannot run as configured, as an error naming it.
+  absl::Status CheckSupported() {
+    for (auto& [n, layer] : approx_layers()) {
+      if (!layer->unsupported().empty()) {
+        return absl::InvalidArgumentError("layer " + n + ": " + layer->unsupported());
+      }
+    }
+    return absl::OkStatus();
+  }
 
   // Sets every approximable layer's mode.
   void set_mode(Mode mode) {

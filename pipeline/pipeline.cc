@@ -24,6 +24,7 @@
 #include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/report.h"
+#include "pipeline/run_options.h"
 #include "pipeline/state.h"
 #include "pipeline/summary.h"
 
@@ -87,12 +88,16 @@ class Pipeline {
 };
 
 absl::Status Pipeline::Setup() {
+  // Seeded before the network is built: LibTorch's default generator starts
+  // from a random seed, and the initial weights come from it.
+  torch::manual_seed(o_.seed);
   net_ = MakeNet(o_.net);
   if (net_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("--net: unknown network '", o_.net,
                                                    "' (available: ",
                                                    absl::StrJoin(NetNames(), ", "), ")"));
   }
+  if (absl::Status s = net_->CheckSupported(); !s.ok()) return s;
   absl::StatusOr<DataSplits> data = OpenDataset(o_.dataset, o_.data_dir);
   if (!data.ok()) return data.status();
   train_ = o_.train_limit > 0 ? Head(data->train, o_.train_limit) : data->train;
@@ -116,7 +121,6 @@ absl::Status Pipeline::Setup() {
   if (ec) return absl::InvalidArgumentError(absl::StrCat(o_.output_dir, ": ", ec.message()));
   torch::set_num_threads(o_.threads > 0 ? o_.threads
                                         : std::max(1u, std::thread::hardware_concurrency()));
-  torch::manual_seed(o_.seed);
 
   if (o_.resume && PathExists(Path("state.txtpb"))) {
     absl::StatusOr<proto::PipelineState> state = ReadState(Path("state.txtpb"));
@@ -126,12 +130,18 @@ absl::Status Pipeline::Setup() {
       return absl::InvalidArgumentError(absl::StrCat(Path("state.txtpb"), ": a run of ",
                                                      state_.net(), ", not ", o_.net));
     }
+    if (absl::Status s = CheckAndRecordOptions(o_, Path("state.txtpb"), &state_); !s.ok()) {
+      return s;
+    }
     Say(absl::StrCat("resuming after: ", state_.completed_size() == 0
                                               ? std::string("nothing")
                                               : state_.completed(state_.completed_size() - 1)));
   } else {
     state_.Clear();
     state_.set_net(o_.net);
+    if (absl::Status s = CheckAndRecordOptions(o_, Path("state.txtpb"), &state_); !s.ok()) {
+      return s;
+    }
   }
   state_.set_metric(o_.metric);
   state_.set_catalog(o_.catalog);
@@ -318,9 +328,9 @@ absl::Status Pipeline::Uniform() {
 }
 
 absl::Status Pipeline::Summary() {
-  if (absl::Status s =
-          WriteFileAtomically(Path("summary.json"), PipelineSummary(state_, o_).Dump());
-      !s.ok()) {
+  absl::StatusOr<Json> summary = PipelineSummary(state_, o_, Path("state.txtpb"));
+  if (!summary.ok()) return summary.status();
+  if (absl::Status s = WriteFileAtomically(Path("summary.json"), summary->Dump()); !s.ok()) {
     return s;
   }
   if (absl::Status s = WriteFileAtomically(Path("report.html"), RenderReport(state_)); !s.ok()) {
@@ -378,6 +388,8 @@ absl::Status RunPipeline(const PipelineOptions& options) {
     return p.Run();
   } catch (const c10::Error& e) {
     return absl::InternalError(absl::StrCat("LibTorch: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("internal error: ", e.what()));
   }
 }
 

@@ -42,13 +42,31 @@ std::string RenderReport(const proto::PipelineState& s) {
   const std::vector<std::string> stages = {"baseline", "qat", "gradient search",
                                            "approx (before)", "approx", "uniform (before)",
                                            "uniform"};
-  const std::string accuracy_svg = BarChartSvg(
-      "Top-1 accuracy per stage", stages,
-      {{"accuracy",
-        {acc("baseline_accuracy"), acc("qat_accuracy"), acc("gradient_search_accuracy"),
-         acc("approx_accuracy_before_retraining"), acc("approx_accuracy"),
-         acc("uniform_accuracy_before_retraining"), acc("uniform_accuracy")}}},
-      -1, "");
+  const std::vector<double> accuracies = {
+      acc("baseline_accuracy"), acc("qat_accuracy"), acc("gradient_search_accuracy"),
+      acc("approx_accuracy_before_retraining"), acc("approx_accuracy"),
+      acc("uniform_accuracy_before_retraining"), acc("uniform_accuracy")};
+  // Zoomed to the data (stages 0.1 point apart must look apart), on a
+  // 0.01 grid, with the QAT level marked.
+  double low = 1, high = 0;
+  for (double a : accuracies) {
+    if (a <= 0) continue;  // a stage that did not run
+    low = std::min(low, a);
+    high = std::max(high, a);
+  }
+  if (low > high) low = 0, high = 1;
+  // Five intervals of a round step (0.002 ... 0.2) that hold the data with
+  // a margin below, starting on a multiple of the step.
+  double bottom = 0, top = 1;
+  for (double step : {0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2}) {
+    bottom = std::max(0.0, std::floor((low - step / 2) / step) * step);
+    top = bottom + 5 * step;
+    if (top >= high) break;
+  }
+  const std::string accuracy_svg =
+      BarChartSvg("Top-1 accuracy per stage", stages, {{"accuracy", accuracies}},
+                  acc("qat_accuracy"), absl::StrFormat("QAT %.4f", acc("qat_accuracy")), bottom,
+                  top);
   const std::string pareto = ScatterSvg(
       "Energy versus accuracy", "relative energy", "accuracy after retraining",
       {{"exact (QAT)", {1.0, acc("qat_accuracy")}},
@@ -61,7 +79,7 @@ std::string RenderReport(const proto::PipelineState& s) {
     calibration.push_back({l.name(), {l.predicted_std(), l.held_out_std()}});
   }
   const std::string calibration_svg = ScatterSvg(
-      "Calibration: predicted error std against the std observed on held-out images",
+      "Calibration: predicted vs held-out observed error std",
       "predicted std", "held-out observed std", calibration, /*identity_line=*/true);
   std::string table =
       "<table><tr><th>layer</th><th>multiplier</th><th>" + Escape(s.metric()) +
@@ -86,8 +104,9 @@ std::string RenderReport(const proto::PipelineState& s) {
       "svg{display:block;margin:1em 0;background:#fafafa;border:1px solid #ddd}"
       ".title{font-size:15px;font-weight:bold}.tick{font-size:11px;fill:#444}"
       ".grid{stroke:#e3e3e3}.marker{stroke:#b5485d;stroke-dasharray:6 4;stroke-width:2}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;"
-      "text-align:right}th{background:#eee}td:first-child,td:nth-child(2){text-align:left}"
+      ".wide{overflow-x:auto}table{border-collapse:collapse;font-size:13px}"
+      "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#eee}"
+      "td:first-child,td:nth-child(2){text-align:left}"
       "</style></head><body><h1>agnapprox: ", Escape(s.net()), "</h1>",
       absl::StrFormat("<p>Relative energy of the multiplications: <b>%.3f</b> "
                       "(catalog %s, metric %s, %s selection, estimator %s%s; uniform %s: "
@@ -100,8 +119,8 @@ std::string RenderReport(const proto::PipelineState& s) {
                       Escape(s.uniform_multiplier()), s.uniform_relative_energy(),
                       acc("qat_accuracy"), acc("approx_accuracy"), s.held_out_within_tolerance(),
                       s.layers_size()),
-      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", calibration_svg, table,
-      "</body></html>\n");
+      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", calibration_svg,
+      "<div class=\"wide\">", table, "</div></body></html>\n");
 }
 
 }  // namespace agnapprox

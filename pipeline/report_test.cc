@@ -2,11 +2,14 @@
 // checked with Debian's headless Chromium (installed by ./bazelw).
 #include "pipeline/report.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "pipeline/internal/svg.h"
 #include "io/file_io.h"
 
 namespace agnapprox {
@@ -74,6 +77,63 @@ TEST(Report, SelfContainedWithFourChartsAndATable) {
   EXPECT_NE(html.find("<b>1 of 3</b> layers"), std::string::npos);
 }
 
+// Text boxes of the labels in an SVG: (x, y, width) per <text class="tick">
+// whose content is one of `names`, as the placer sized them.
+struct Label {
+  double x, y;
+  std::string text;
+};
+std::vector<Label> Labels(const std::string& svg, const std::vector<std::string>& names) {
+  std::vector<Label> out;
+  for (size_t p = svg.find("<text x=\""); p != std::string::npos;
+       p = svg.find("<text x=\"", p + 1)) {
+    const size_t close = svg.find('>', p), end = svg.find("</text>", p);
+    const std::string text = svg.substr(close + 1, end - close - 1);
+    if (std::find(names.begin(), names.end(), text) == names.end()) continue;
+    Label l;
+    l.x = std::atof(svg.c_str() + p + 9);
+    l.y = std::atof(svg.c_str() + svg.find("y=\"", p) + 3);
+    l.text = text;
+    out.push_back(l);
+  }
+  return out;
+}
+
+TEST(Report, ScatterLabelsDoNotOverlap) {
+  // Three points almost on top of each other, as heterogeneous and uniform
+  // often are.
+  const std::string svg = ScatterSvg("t", "x", "y",
+                                     {{"heterogeneous", {0.62, 0.9167}},
+                                      {"uniform mitchell_s", {0.61, 0.9165}},
+                                      {"exact (QAT)", {1.0, 0.9152}},
+                                      {"other", {0.615, 0.9166}}});
+  const std::vector<Label> labels =
+      Labels(svg, {"heterogeneous", "uniform mitchell_s", "exact (QAT)", "other"});
+  ASSERT_EQ(labels.size(), 4u) << svg;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    for (size_t j = i + 1; j < labels.size(); ++j) {
+      const Label& a = labels[i];
+      const Label& b = labels[j];
+      const double wa = 6.5 * a.text.size() + 4, wb = 6.5 * b.text.size() + 4;
+      const bool apart = a.x + wa <= b.x || b.x + wb <= a.x || std::abs(a.y - b.y) >= 13;
+      EXPECT_TRUE(apart) << a.text << " and " << b.text << " overlap";
+    }
+  }
+}
+
+TEST(Report, AccuracyChartIsZoomedToTheDataWithTheQatLevel) {
+  const std::string html = RenderReport(Example());
+  const size_t chart = html.find("Top-1 accuracy per stage");
+  ASSERT_NE(chart, std::string::npos);
+  const std::string svg = html.substr(chart, html.find("</svg>", chart) - chart);
+  // Accuracies 0.887..0.909: the axis runs 0.88 ... 0.93 in steps of 0.01.
+  EXPECT_NE(svg.find(">0.88<"), std::string::npos) << svg.substr(0, 1500);
+  EXPECT_NE(svg.find(">0.93<"), std::string::npos);
+  EXPECT_EQ(svg.find(">0<"), std::string::npos);
+  EXPECT_NE(svg.find("QAT 0.9020"), std::string::npos);
+  EXPECT_NE(svg.find("<tspan"), std::string::npos);  // two-line stage names
+}
+
 TEST(Report, RendersInHeadlessChromium) {
   const std::string dir = std::getenv("TEST_TMPDIR");
   ASSERT_TRUE(WriteFileAtomically(dir + "/report.html", RenderReport(Example())).ok());
@@ -93,6 +153,23 @@ TEST(Report, RendersInHeadlessChromium) {
   const std::string log = Slurp(dir + "/chrome.log");
   EXPECT_EQ(log.find("CONSOLE"), std::string::npos) << log;
   EXPECT_EQ(log.find("Uncaught"), std::string::npos) << log;
+  // The page fits 1000 px: an instrumented copy reports the document's
+  // scroll width in its title (the report itself has no script).
+  std::string probe = RenderReport(Example());
+  probe.insert(probe.rfind("</body>"),
+               "<script>document.title = 'width:' + document.documentElement.scrollWidth;"
+               "</script>");
+  ASSERT_TRUE(WriteFileAtomically(dir + "/probe.html", probe).ok());
+  const std::string measure = "HOME=" + dir + " /usr/bin/chromium " + flags +
+                              " --window-size=1000,900 --dump-dom file://" + dir +
+                              "/probe.html >" + dir + "/probe_dom.html 2>/dev/null";
+  ASSERT_EQ(std::system(measure.c_str()), 0);
+  const std::string probe_dom = Slurp(dir + "/probe_dom.html");
+  const size_t w = probe_dom.find("<title>width:");
+  ASSERT_NE(w, std::string::npos) << probe_dom.substr(0, 300);
+  const int scroll_width = std::atoi(probe_dom.c_str() + w + 13);
+  EXPECT_GT(scroll_width, 500);
+  EXPECT_LE(scroll_width, 1000) << "the page scrolls sideways at 1000 px";
   const std::string shot = "HOME=" + dir + " /usr/bin/chromium " + flags +
                            " --window-size=1000,2200 --screenshot=" + dir +
                            "/report.png file://" + dir + "/report.html >/dev/null 2>&1";

@@ -8,6 +8,7 @@
 #include "io/file_io.h"
 #include "io/json.h"
 #include "io/text_format.h"
+#include "pipeline/run_options.h"
 
 namespace agnapprox {
 
@@ -63,6 +64,8 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
   if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
   proto::PipelineState seed;
   seed.set_net(from->net());
+  *seed.mutable_options() = from->options();
+  KeepOptionsOf(std::vector<std::string>(order.begin(), end + 1), &seed);
   for (auto stage = order.begin(); stage != end + 1; ++stage) {
     if (!Completed(*from, *stage) || !from->seconds().count(*stage) ||
         !from->accuracy().count(*stage + "_accuracy")) {

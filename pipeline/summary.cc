@@ -1,19 +1,35 @@
 #include "pipeline/summary.h"
 
+#include "absl/strings/str_cat.h"
 #include "pipeline/state.h"
 
 namespace agnapprox {
 
-Json PipelineSummary(const proto::PipelineState& state, const PipelineOptions& o) {
+absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const PipelineOptions& o,
+                                     const std::string& state_path) {
+  auto missing = [&](const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(state_path, ": no ", what));
+  };
   Json seconds = Json::Object();
-  for (const std::string& stage : state.completed()) seconds.Set(stage, state.seconds().at(stage));
+  for (const std::string& stage : state.completed()) {
+    auto it = state.seconds().find(stage);
+    if (it == state.seconds().end()) return missing("seconds for stage " + stage);
+    seconds.Set(stage, it->second);
+  }
+  auto accuracy = [&](const std::string& key) -> absl::StatusOr<double> {
+    auto it = state.accuracy().find(key);
+    if (it == state.accuracy().end()) return missing(key);
+    return it->second;
+  };
   Json sigma = Json::Object();
   for (const proto::LayerRecord& l : state.layers()) sigma.Set(l.name(), l.sigma());
   Json summary = Json::Object();
   summary.Set("net", o.net).Set("dataset", o.dataset).Set("catalog", o.catalog);
   for (const char* key : {"baseline_accuracy", "qat_accuracy", "gradient_search_accuracy",
                           "approx_accuracy_before_retraining", "approx_accuracy"}) {
-    summary.Set(key, state.accuracy().at(key));
+    absl::StatusOr<double> a = accuracy(key);
+    if (!a.ok()) return a.status();
+    summary.Set(key, *a);
   }
   summary.Set("lambda", o.lambda)
       .Set("estimator", state.estimator())
@@ -24,13 +40,15 @@ Json PipelineSummary(const proto::PipelineState& state, const PipelineOptions& o
       .Set("sigma", std::move(sigma))
       .Set("matching", Json::Raw(state.matching_json()));
   if (Completed(state, "uniform")) {
-    summary.Set("uniform",
-                Json::Object()
-                    .Set("name", state.uniform_multiplier())
-                    .Set("relative_energy_consumption", state.uniform_relative_energy())
-                    .Set("accuracy_before_retraining",
-                         state.accuracy().at("uniform_accuracy_before_retraining"))
-                    .Set("accuracy", state.accuracy().at("uniform_accuracy")));
+    absl::StatusOr<double> before = accuracy("uniform_accuracy_before_retraining");
+    absl::StatusOr<double> after = accuracy("uniform_accuracy");
+    if (!before.ok()) return before.status();
+    if (!after.ok()) return after.status();
+    summary.Set("uniform", Json::Object()
+                               .Set("name", state.uniform_multiplier())
+                               .Set("relative_energy_consumption", state.uniform_relative_energy())
+                               .Set("accuracy_before_retraining", *before)
+                               .Set("accuracy", *after));
   }
   summary.Set("seconds", std::move(seconds));
   return summary;

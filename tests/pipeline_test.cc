@@ -156,10 +156,18 @@ TEST_F(PipelineTest, TraceEstimatorWithBiasCompensation) {
             std::string::npos);
 }
 
-TEST_F(PipelineTest, KillDuringRetrainingThenResume) {
+// Killed during approximate retraining and resumed, a run ends exactly as
+// an uninterrupted one: every stage's checkpoint is byte-identical (one
+// thread, fixed seeds: training is deterministic), and so are matching.json
+// and the accuracies. A resume with other settings is refused.
+TEST_F(PipelineTest, KillDuringRetrainingThenResumeEqualsAnUninterruptedRun) {
+  const std::string flags = "--epochs=baseline=1,qat=1,gradient_search=1,approx=25";
+  const std::string whole = Dir() + "/whole";
+  ASSERT_EQ(std::system((Command(whole, flags) + " 2>" + Dir() + "/whole.txt").c_str()), 0)
+      << Slurp(Dir() + "/whole.txt");
+
   const std::string out = Dir() + "/killed";
-  // A longer retraining so that the kill lands inside it.
-  const std::string cmd = Command(out, "--epochs=baseline=1,qat=1,gradient_search=1,approx=50");
+  const std::string cmd = Command(out, flags);
   const pid_t pid = fork();
   if (pid == 0) {
     execl("/bin/sh", "sh", "-c", ("exec " + cmd + " 2>/dev/null").c_str(), nullptr);
@@ -179,8 +187,22 @@ TEST_F(PipelineTest, KillDuringRetrainingThenResume) {
   const std::string state_before = Slurp(out + "/state.txtpb");
   EXPECT_EQ(state_before.find("completed: \"approx\""), std::string::npos);
 
-  ASSERT_EQ(std::system((Command(out, "--resume --epochs=approx=1") + " 2>" + Dir() +
-                         "/resume.txt").c_str()),
+  // Other settings: refused with one line naming the flag and both values.
+  for (const std::string& other :
+       {std::string("--lambda=0.3"), std::string("--epochs=baseline=1,qat=1,gradient_search=1,"
+                                                 "approx=26"),
+        std::string("--estimator=trace")}) {
+    const int refused = std::system(
+        (Command(out, flags + " --resume " + other) + " 2>" + Dir() + "/refused.txt").c_str());
+    EXPECT_EQ(WEXITSTATUS(refused), 1) << other;
+    const std::string err = Slurp(Dir() + "/refused.txt");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find("this run has"), std::string::npos) << err;
+    EXPECT_NE(err.find(other.substr(0, other.find('='))), std::string::npos) << err;
+  }
+  EXPECT_EQ(Slurp(out + "/state.txtpb"), state_before);
+
+  ASSERT_EQ(std::system((Command(out, flags + " --resume") + " 2>" + Dir() + "/resume.txt").c_str()),
             0)
       << Slurp(Dir() + "/resume.txt");
   const std::string log = Slurp(Dir() + "/resume.txt");
@@ -188,7 +210,20 @@ TEST_F(PipelineTest, KillDuringRetrainingThenResume) {
   EXPECT_EQ(log.find("[pipeline] baseline"), std::string::npos) << log;
   EXPECT_EQ(log.find("[pipeline] gradient_search"), std::string::npos) << log;
   EXPECT_NE(log.find("[pipeline] approx"), std::string::npos) << log;
-  EXPECT_NE(Slurp(out + "/summary.json").find("\"approx_accuracy\""), std::string::npos);
+  for (const char* file :
+       {"checkpoints/baseline.pt", "checkpoints/qat.pt", "checkpoints/gradient_search.pt",
+        "checkpoints/approx.pt", "matching.json"}) {
+    const std::string want = Slurp(whole + "/" + file);
+    EXPECT_FALSE(want.empty()) << file;
+    EXPECT_TRUE(Slurp(out + "/" + file) == want) << file << " differs after the resume";
+  }
+  const std::string a = Slurp(whole + "/summary.json"), b = Slurp(out + "/summary.json");
+  for (const char* key : {"baseline_accuracy", "qat_accuracy", "gradient_search_accuracy",
+                          "approx_accuracy_before_retraining", "approx_accuracy"}) {
+    const size_t pa = a.find(key), pb = b.find(key);
+    ASSERT_NE(pa, std::string::npos);
+    EXPECT_EQ(a.substr(pa, a.find(',', pa) - pa), b.substr(pb, b.find(',', pb) - pb));
+  }
 }
 
 TEST_F(PipelineTest, LambdaSweepWritesAParetoTable) {
@@ -209,6 +244,16 @@ TEST_F(PipelineTest, LambdaSweepWritesAParetoTable) {
   // The swept runs start from the main run's QAT network.
   const std::string log = Slurp(Dir() + "/sweep.txt");
   EXPECT_NE(log.find("resuming after: qat"), std::string::npos) << log;
+  // Sweeping again into the same folder with another QAT schedule: the old
+  // swept runs are not reused under the new settings.
+  const int status = std::system(
+      (Command(out, "--sweep_lambda=0.05,2 --epochs=baseline=2,qat=2,gradient_search=2,approx=1") +
+       " 2>" + Dir() + "/sweep2.txt")
+          .c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = Slurp(Dir() + "/sweep2.txt");
+  EXPECT_NE(err.find("--epochs (qat): this run has 2 but"), std::string::npos) << err;
+  EXPECT_NE(err.find("lambda_0.05/state.txtpb"), std::string::npos) << err;
 }
 
 double JsonNumber(const std::string& json, const std::string& key) {

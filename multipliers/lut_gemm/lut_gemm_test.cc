@@ -3,6 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
+#include "multipliers/lut_gemm/internal/cpu.h"
 #include "multipliers/lut_gemm/internal/peer.h"
 
 namespace agnapprox {
@@ -80,16 +81,41 @@ TEST(LutGemm, ZeroOperandWithNonZeroProduct) {
   for (int32_t v : c) EXPECT_EQ(v, 15);
 }
 
-TEST(LutGemm, ThreadCountDoesNotChangeResults) {
+// Shapes above the one-thread cut-off (2^19 multiply-accumulates), so that
+// two threads really split the tiles: both kernels, odd edges, and the
+// reference as the judge.
+TEST(LutGemm, MultiThreadedShapesAreBitIdentical) {
   std::mt19937_64 rng(5);
   const std::vector<int32_t> t = RandomTable(rng, -30000, 30000);
-  LutGemm gemm(t);
-  const std::vector<uint8_t> a = RandomIndices(rng, 300 * 40, 100, 255);
-  const std::vector<uint8_t> b = RandomIndices(rng, 9 * 40, 0, 255);
-  std::vector<int32_t> one(300 * 9), two(300 * 9);
-  gemm.Multiply(a.data(), 300, b.data(), 9, 40, one.data(), 1);
-  gemm.Multiply(a.data(), 300, b.data(), 9, 40, two.data(), 2);
-  EXPECT_EQ(one, two);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+    for (Shape s : {Shape{1000, 9, 61}, Shape{4097, 6, 25}, Shape{130, 120, 400}}) {
+      ASSERT_GE(s.m * s.n * s.k, int64_t{1} << 19);
+      const std::vector<uint8_t> a = RandomIndices(rng, s.m * s.k, 100, 255);
+      const std::vector<uint8_t> b = RandomIndices(rng, s.n * s.k, 0, 255);
+      std::vector<int32_t> want(s.m * s.n), one(s.m * s.n, -1), two(s.m * s.n, -2);
+      LutGemmReference(t, a.data(), s.m, b.data(), s.n, s.k, want.data());
+      gemm.Multiply(a.data(), s.m, b.data(), s.n, s.k, one.data(), 1);
+      gemm.Multiply(a.data(), s.m, b.data(), s.n, s.k, two.data(), 2);
+      EXPECT_EQ(one, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
+      EXPECT_EQ(two, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
+    }
+  }
+}
+
+// Where the CPU has AVX-512 VBMI, a 16-bit table must run on that kernel
+// (else the tests above compare the portable loop with itself).
+TEST(LutGemm, FastKernelRunsWhereTheCpuHasIt) {
+  if (!lut_gemm_internal::CpuHasAvx512Vbmi()) {
+    GTEST_SKIP() << "this CPU has no AVX-512 VBMI/VNNI: only the portable kernel is tested";
+  }
+  std::mt19937_64 rng(8);
+  EXPECT_STREQ(LutGemm(RandomTable(rng, -32768, 32767)).kernel(), "avx512_vbmi");
+  EXPECT_STREQ(LutGemm(RandomTable(rng, 0, 65535)).kernel(), "avx512_vbmi");
+  LutGemm forced(RandomTable(rng, -5, 5));
+  lut_gemm_internal::LutGemmPeer::ForcePortable(forced);
+  EXPECT_STREQ(forced.kernel(), "portable");
 }
 
 TEST(LutGemm, GroupedEqualsOneProductPerGroup) {

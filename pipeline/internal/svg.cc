@@ -28,12 +28,12 @@ std::string Header(const std::string& title) {
       kWidth, kHeight, kWidth, kHeight, Escape(title), kLeft, Escape(title));
 }
 
-// Y axis with 5 ticks from 0 to `top`.
-std::string YAxis(double top) {
+// Y axis with 5 ticks from `bottom` to `top`.
+std::string YAxis(double bottom, double top) {
   std::string s;
   const int plot_h = kHeight - kTop - kBottom;
   for (int i = 0; i <= 5; ++i) {
-    const double v = top * i / 5;
+    const double v = bottom + (top - bottom) * i / 5;
     const double y = kHeight - kBottom - plot_h * i / 5.0;
     absl::StrAppendFormat(&s,
                           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
@@ -66,38 +66,89 @@ std::string Legend(const std::vector<Series>& series) {
   return s;
 }
 
+// A category label on two lines when it has a parenthesis, "approx
+// (before)", so that neighbouring labels do not run into each other.
+std::string CategoryLabel(double x, int y, const std::string& label) {
+  size_t paren = label.find(" (");
+  if (paren == std::string::npos && label.size() > 10) paren = label.find(' ');
+  if (paren == std::string::npos) {
+    return absl::StrFormat(
+        "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>", x, y,
+        Escape(label));
+  }
+  return absl::StrFormat(
+      "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s"
+      "<tspan x=\"%.1f\" dy=\"12\">%s</tspan></text>",
+      x, y, Escape(label.substr(0, paren)), x, Escape(label.substr(paren + 1)));
+}
+
+// Places point labels so that no two overlap: beside the point, first
+// right and above, then the other corners, then further down.
+class LabelPlacer {
+ public:
+  // Keeps labels off a point drawn at (x, y) with radius r.
+  void Avoid(double x, double y, double r) { boxes_.push_back({x - r, y - r, 2 * r, 2 * r}); }
+
+  // Returns the label's text element for a point at (x, y).
+  std::string Place(double x, double y, const std::string& text) {
+    const double w = 6.5 * text.size() + 4, h = 13;
+    const double candidates[][2] = {{9, -8}, {9, 16}, {-9 - w, -8}, {-9 - w, 16}};
+    for (int shift = 0; shift < 40; ++shift) {
+      for (const auto& c : candidates) {
+        const double lx = x + c[0], ly = y + c[1] + shift * h;
+        if (lx < 2 || lx + w > kWidth - 2 || ly - h < kTop || ly > kHeight - 4) continue;
+        if (Free(lx, ly - h, w, h)) {
+          boxes_.push_back({lx, ly - h, w, h});
+          return absl::StrFormat("<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">%s</text>", lx, ly,
+                                 Escape(text));
+        }
+      }
+    }
+    return "";  // no room: the point keeps its tooltip
+  }
+
+ private:
+  struct Box {
+    double x, y, w, h;
+  };
+  bool Free(double x, double y, double w, double h) const {
+    for (const Box& b : boxes_) {
+      if (x < b.x + b.w && b.x < x + w && y < b.y + b.h && b.y < y + h) return false;
+    }
+    return true;
+  }
+  std::vector<Box> boxes_;
+};
+
 }  // namespace
 
 std::string BarChartSvg(const std::string& title, const std::vector<std::string>& categories,
                         const std::vector<Series>& series, double marker,
-                        const std::string& marker_label) {
+                        const std::string& marker_label, double bottom, double top) {
   double max = marker;
   for (const Series& s : series) {
     for (double v : s.values) max = std::max(max, v);
   }
-  const double top = NiceTop(max);
+  if (!(top > bottom)) top = NiceTop(max);
   const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  std::string svg = Header(title) + YAxis(top);
+  std::string svg = Header(title) + YAxis(bottom, top);
   const double group_w = static_cast<double>(plot_w) / std::max<size_t>(1, categories.size());
   const double bar_w = group_w * 0.8 / std::max<size_t>(1, series.size());
   for (size_t c = 0; c < categories.size(); ++c) {
     const double gx = kLeft + group_w * c + group_w * 0.1;
     for (size_t k = 0; k < series.size(); ++k) {
       const double v = c < series[k].values.size() ? series[k].values[c] : 0;
-      const double h = plot_h * v / top;
+      const double h = plot_h * std::clamp((v - bottom) / (top - bottom), 0.0, 1.0);
       absl::StrAppendFormat(&svg,
                             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                             "fill=\"%s\"><title>%s %s: %.4g</title></rect>",
                             gx + bar_w * k, kHeight - kBottom - h, bar_w * 0.95, h,
                             kColors[k % 8], Escape(categories[c]), Escape(series[k].name), v);
     }
-    absl::StrAppendFormat(&svg,
-                          "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>",
-                          kLeft + group_w * (c + 0.5), kHeight - kBottom + 16,
-                          Escape(categories[c]));
+    svg += CategoryLabel(kLeft + group_w * (c + 0.5), kHeight - kBottom + 14, categories[c]);
   }
   if (marker >= 0) {
-    const double y = kHeight - kBottom - plot_h * marker / top;
+    const double y = kHeight - kBottom - plot_h * (marker - bottom) / (top - bottom);
     absl::StrAppendFormat(&svg,
                           "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"marker\"/>"
                           "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%s</text>",
@@ -117,7 +168,7 @@ std::string LineChartSvg(const std::string& title, const std::string& x_label,
   }
   const double top = NiceTop(max);
   const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
-  std::string svg = Header(title) + YAxis(top);
+  std::string svg = Header(title) + YAxis(0, top);
   auto x_of = [&](size_t i) {
     return n <= 1 ? kLeft + plot_w / 2.0 : kLeft + plot_w * i / static_cast<double>(n - 1);
   };
@@ -189,17 +240,22 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
                         "text-anchor=\"middle\">%s</text>",
                         kLeft + plot_w / 2, kHeight - 12, Escape(x_label), kTop + plot_h / 2,
                         kTop + plot_h / 2, Escape(y_label));
+  LabelPlacer labels;
+  auto x_of = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
+  auto y_of = [&](double v) { return kHeight - kBottom - plot_h * (v - y_min) / (y_max - y_min); };
+  for (const auto& [name, p] : points) labels.Avoid(x_of(p.first), y_of(p.second), 6);
+  std::string texts;
   for (size_t k = 0; k < points.size(); ++k) {
     const auto& [name, p] = points[k];
-    const double x = kLeft + plot_w * (p.first - x_min) / (x_max - x_min);
-    const double y = kHeight - kBottom - plot_h * (p.second - y_min) / (y_max - y_min);
+    const double x = x_of(p.first), y = y_of(p.second);
     absl::StrAppendFormat(&svg,
                           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"%s\"><title>%s: %s %.4g, "
-                          "%s %.4g</title></circle><text x=\"%.1f\" y=\"%.1f\" "
-                          "class=\"tick\">%s</text>",
+                          "%s %.4g</title></circle>",
                           x, y, kColors[k % 8], Escape(name), Escape(x_label), p.first,
-                          Escape(y_label), p.second, x + 9, y - 8, Escape(name));
+                          Escape(y_label), p.second);
+    texts += labels.Place(x, y, name);
   }
+  svg += texts;
   return svg + "</svg>";
 }
 

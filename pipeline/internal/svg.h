@@ -17,14 +17,18 @@ struct Series {
   std::string name;
   std::vector<double> values;
 };
-// Grouped vertical bars; `marker` >= 0 draws a dashed horizontal line.
+// Grouped vertical bars; `marker` >= 0 draws a dashed horizontal line. The
+// y axis spans [bottom, top] (top <= bottom: from 0 to a round number above
+// the data), so that values 0.1 point apart can be told apart. A category
+// "a (b)" is labelled on two lines.
 std::string BarChartSvg(const std::string& title, const std::vector<std::string>& categories,
                         const std::vector<Series>& series, double marker,
-                        const std::string& marker_label);
+                        const std::string& marker_label, double bottom = 0, double top = 0);
 // One line per series over x = first_x, first_x + 1, ...
 std::string LineChartSvg(const std::string& title, const std::string& x_label,
                          const std::vector<Series>& series, int first_x);
-// Labelled points (x, y). With `identity_line`, both axes run from 0 on one
+// Labelled points (x, y), labels placed so that none overlap (a label with
+// no room left is dropped; its point keeps the tooltip). With `identity_line`, both axes run from 0 on one
 // scale and the line y = x is drawn (a calibration chart).
 std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::string& y_label,
