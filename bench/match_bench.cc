@@ -40,7 +40,8 @@ void BM_SelectMultipliers(benchmark::State& state) {
 BENCHMARK(BM_SelectMultipliers)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The per-row way, predictions only (max_std and selection excluded, which
-// favours the baseline).
+// favours the baseline), written carefully: weight probabilities computed
+// once, activation values a row does not have skipped.
 void BM_SelectMultipliersPerRow(benchmark::State& state) {
   const std::vector<LayerTrace> layers = BenchLayers();
   const Catalog catalog = BenchCatalog();
@@ -59,11 +60,15 @@ void BM_SelectMultipliersPerRow(benchmark::State& state) {
           }
           double mean = 0, second = 0;
           for (int a = 0; a < 256; ++a) {
+            if (px[a] == 0) continue;  // values the row does not have
+            double row_m = 0, row_s = 0;
             for (int b = 0; b < 256; ++b) {
               const double e = m.products[a * 256 + b] - (a - 128) * (b - 128);
-              mean += px[a] * pw[b] * e;
-              second += px[a] * pw[b] * e * e;
+              row_m += pw[b] * e;
+              row_s += pw[b] * e * e;
             }
+            mean += px[a] * row_m;
+            second += px[a] * row_s;
           }
           sum_m += mean;
           sum_s += second;
@@ -112,9 +117,11 @@ void BM_MatchObservedProcess(benchmark::State& state) {
 }
 BENCHMARK(BM_MatchObservedProcess)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
-// In process: every multiplier's observed error through the table GEMM, as
-// SelectMultipliers does it (tasks over layers x multipliers, 2 threads).
-void BM_ObserveAll(benchmark::State& state) {
+// Every multiplier's observed error on every layer of the match case, as
+// SelectMultipliers splits it (tasks over layers x multipliers, 2 threads),
+// with `observe` computing one (layer, table) pair.
+template <typename Observe>
+void ObserveAllLayers(benchmark::State& state, Observe observe) {
   const std::vector<LayerTrace> layers = BenchLayers();
   const Catalog catalog = BenchCatalog();
   std::vector<TraceIndices> x;
@@ -128,36 +135,28 @@ void BM_ObserveAll(benchmark::State& state) {
   for (auto _ : state) {
     std::vector<double> stds(x.size() * tables.size());
     RunTasks(2, stds.size(), [&](size_t i) {
-      stds[i] = ObserveError(x[i / tables.size()], tables[i % tables.size()], 1).std;
+      stds[i] = observe(x[i / tables.size()], tables[i % tables.size()]).std;
     });
     benchmark::DoNotOptimize(stds.data());
   }
   state.SetItemsProcessed(state.iterations() * macs * static_cast<int64_t>(tables.size()));
 }
+
+// In process, through the table GEMM.
+void BM_ObserveAll(benchmark::State& state) {
+  ObserveAllLayers(state, [](const TraceIndices& x, const std::vector<int32_t>& table) {
+    return ObserveError(x, table, 1);
+  });
+}
 BENCHMARK(BM_ObserveAll)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The plain triple loop a careful person writes: operands as table indices
 // once, an int32 error table, an int64 accumulator per output, the same
-// tasks on 2 threads.
+// tasks on the same 2 threads.
 void BM_ObserveAllPlainLoop(benchmark::State& state) {
-  const std::vector<LayerTrace> layers = BenchLayers();
-  const Catalog catalog = BenchCatalog();
-  std::vector<TraceIndices> x;
-  for (const LayerTrace& t : layers) x.push_back(IndicesOf(t));
-  std::vector<std::vector<int32_t>> tables;
-  for (const Multiplier& m : catalog.multipliers) {
-    tables.push_back(ErrorTable(*ErrorMapFor(m, OperandRange::kSigned)));
-  }
-  int64_t macs = 0;
-  for (const TraceIndices& t : x) macs += t.rows * t.out * t.fan_in;
-  for (auto _ : state) {
-    std::vector<double> stds(x.size() * tables.size());
-    RunTasks(2, stds.size(), [&](size_t i) {
-      stds[i] = ObserveErrorReference(x[i / tables.size()], tables[i % tables.size()]).std;
-    });
-    benchmark::DoNotOptimize(stds.data());
-  }
-  state.SetItemsProcessed(state.iterations() * macs * static_cast<int64_t>(tables.size()));
+  ObserveAllLayers(state, [](const TraceIndices& x, const std::vector<int32_t>& table) {
+    return ObserveErrorReference(x, table);
+  });
 }
 BENCHMARK(BM_ObserveAllPlainLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 

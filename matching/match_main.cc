@@ -63,13 +63,9 @@ absl::Status Run() {
   options.bias_aware = absl::GetFlag(FLAGS_bias_aware);
   options.observed = absl::GetFlag(FLAGS_observed);
   options.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
-  const std::string estimator = absl::GetFlag(FLAGS_estimator);
-  if (estimator == "trace") {
-    options.estimator = Estimator::kTrace;
-  } else if (estimator != "model") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--estimator: unknown estimator '", estimator, "' (expected model or trace)"));
-  }
+  absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
+  if (!estimator.ok()) return estimator.status();
+  options.estimator = *estimator;
   if (options.metric != "power" && options.metric != "area" &&
       options.metric != "delay" && options.metric != "pdp") {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -1,6 +1,24 @@
 #include "matching/matching_json.h"
 
 namespace agnapprox {
+namespace {
+
+// The error figures a layer (its chosen multiplier) and a candidate share:
+// the prediction, and what the matching computed beyond it.
+template <typename Errors>
+void SetErrors(const Errors& e, const MatchingInfo& info, Json* j) {
+  j->Set("predicted_std", e.predicted_std).Set("predicted_mean", e.predicted_mean);
+  if (info.observed) j->Set("observed_std", e.observed_std).Set("observed_mean", e.observed_mean);
+  if (!info.compensate_bias) return;
+  j->Set("compensated_predicted_std", e.compensated_predicted_std)
+      .Set("compensated_predicted_mean", e.compensated_predicted_mean);
+  if (info.observed) {
+    j->Set("compensated_observed_std", e.compensated_observed_std)
+        .Set("compensated_observed_mean", e.compensated_observed_mean);
+  }
+}
+
+}  // namespace
 
 Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
   Json layers = Json::Array();
@@ -11,24 +29,14 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
         .Set("multiplier_performance_metric", l.multiplier_performance_metric)
         .Set("opcount", l.opcount)
         .Set("fan_in", l.fan_in)
-        .Set("max_std", l.max_std)
-        .Set("predicted_std", l.predicted_std)
-        .Set("predicted_mean", l.predicted_mean);
-    if (info.observed) {
-      layer.Set("observed_std", l.observed_std).Set("observed_mean", l.observed_mean);
-    }
+        .Set("max_std", l.max_std);
+    SetErrors(l, info, &layer);
     if (info.held_out) {
       layer.Set("held_out_observed_std", l.held_out_std)
           .Set("held_out_observed_mean", l.held_out_mean)
           .Set("held_out_within_tolerance", l.held_out_std <= l.max_std);
     }
     if (info.compensate_bias) {
-      layer.Set("compensated_predicted_std", l.compensated_predicted_std)
-          .Set("compensated_predicted_mean", l.compensated_predicted_mean);
-      if (info.observed) {
-        layer.Set("compensated_observed_std", l.compensated_observed_std)
-            .Set("compensated_observed_mean", l.compensated_observed_mean);
-      }
       Json correction = Json::Array();
       for (double c : l.bias_correction) correction.Push(c);
       layer.Set("bias_correction", std::move(correction));
@@ -40,21 +48,8 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
       Json candidates = Json::Array();
       for (const Candidate& c : l.candidates) {
         Json candidate = Json::Object();
-        candidate.Set("name", c.name)
-            .Set("performance_metric", c.performance_metric)
-            .Set("predicted_std", c.predicted_std)
-            .Set("predicted_mean", c.predicted_mean);
-        if (info.observed) {
-          candidate.Set("observed_std", c.observed_std).Set("observed_mean", c.observed_mean);
-        }
-        if (info.compensate_bias) {
-          candidate.Set("compensated_predicted_std", c.compensated_predicted_std)
-              .Set("compensated_predicted_mean", c.compensated_predicted_mean);
-          if (info.observed) {
-            candidate.Set("compensated_observed_std", c.compensated_observed_std)
-                .Set("compensated_observed_mean", c.compensated_observed_mean);
-          }
-        }
+        candidate.Set("name", c.name).Set("performance_metric", c.performance_metric);
+        SetErrors(c, info, &candidate);
         candidates.Push(std::move(candidate));
       }
       layer.Set("candidates", std::move(candidates));
@@ -67,7 +62,7 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
       .Set("opcount", info.opcount)
       .Set("relative_energy_consumption", info.relative_energy_consumption())
       .Set("method", info.method)
-      .Set("estimator", info.estimator == Estimator::kTrace ? "trace" : "model")
+      .Set("estimator", EstimatorName(info.estimator))
       .Set("compensate_bias", info.compensate_bias);
   if (info.held_out) {
     out.Set("held_out_layers_within_tolerance", LayersWithinTolerance(info));

@@ -271,6 +271,17 @@ absl::StatusOr<LayerInfo> ChooseForLayer(const LayerTrace& t, const LayerResult&
 
 }  // namespace
 
+absl::StatusOr<Estimator> ParseEstimator(const std::string& name) {
+  if (name == "model") return Estimator::kModel;
+  if (name == "trace") return Estimator::kTrace;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--estimator: unknown estimator '", name, "' (expected model or trace)"));
+}
+
+const char* EstimatorName(Estimator estimator) {
+  return estimator == Estimator::kTrace ? "trace" : "model";
+}
+
 double MatchingInfo::relative_energy_consumption() const {
   double sum = 0;
   for (const LayerInfo& l : layers) {

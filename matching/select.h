@@ -27,6 +27,10 @@ namespace agnapprox {
 // error on the traced operands.
 enum class Estimator { kModel, kTrace };
 
+// "model" or "trace" (the --estimator flag); the error names the flag.
+absl::StatusOr<Estimator> ParseEstimator(const std::string& name);
+const char* EstimatorName(Estimator estimator);
+
 struct MatchingOptions {
   std::string metric = "power";
   // Rows sampled with replacement per layer; 0 uses every row once.

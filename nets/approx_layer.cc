@@ -230,7 +230,12 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
     result = y;
   }
   // Straight-through: the value of the approximate result, the gradients of
-  // the exact quantised operation.
+  // the exact quantised operation. Without a backward pass (evaluation,
+  // tracing) the exact operation is not needed at all.
+  if (!torch::GradMode::is_enabled() ||
+      !(x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
+    return result;
+  }
   const torch::Tensor exact = Apply(
       torch::fake_quantize_per_tensor_affine(x, qa.scale, qa.zero_point, kActMin, kActMax),
       torch::fake_quantize_per_tensor_affine(weight, qw.scale, 0, kWeightMin, kWeightMax));

@@ -145,7 +145,7 @@ absl::Status Pipeline::Setup() {
   }
   state_.set_metric(o_.metric);
   state_.set_catalog(o_.catalog);
-  state_.set_estimator(o_.estimator == Estimator::kTrace ? "trace" : "model");
+  state_.set_estimator(EstimatorName(o_.estimator));
   state_.set_compensate_bias(o_.compensate_bias);
   return absl::OkStatus();
 }

@@ -110,13 +110,9 @@ int main(int argc, char** argv) {
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
   o.resume = absl::GetFlag(FLAGS_resume);
   o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
-  const std::string estimator = absl::GetFlag(FLAGS_estimator);
-  if (estimator == "trace") {
-    o.estimator = Estimator::kTrace;
-  } else if (estimator != "model") {
-    FailWith(absl::InvalidArgumentError(absl::StrCat(
-        "--estimator: unknown estimator '", estimator, "' (expected model or trace)")));
-  }
+  absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
+  if (!estimator.ok()) FailWith(estimator.status());
+  o.estimator = *estimator;
   absl::StatusOr<std::map<std::string, int>> epochs = ParseEpochs(absl::GetFlag(FLAGS_epochs));
   if (!epochs.ok()) FailWith(epochs.status());
   for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;

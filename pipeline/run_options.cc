@@ -32,7 +32,7 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"max_distinct", "matching", absl::StrCat(o.max_distinct)},
       {"trace_samples", "matching", absl::StrCat(o.trace_samples)},
       {"num_samples", "matching", absl::StrCat(o.num_samples)},
-      {"estimator", "matching", o.estimator == Estimator::kTrace ? "trace" : "model"},
+      {"estimator", "matching", EstimatorName(o.estimator)},
       {"compensate_bias", "matching", o.compensate_bias ? "true" : "false"},
   };
   // Epoch overrides: "network's default" unless given.
