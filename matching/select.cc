@@ -199,16 +199,23 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
       c.predicted_std = p[j - begin].std;
       c.predicted_mean = p[j - begin].mean;
       if (options.compensate_bias) {
-        // The model sees one weight histogram for the whole layer; the
-        // corrections' spread over neurons is the part of its variance that
-        // compensation removes, their mean the part of its mean.
-        const std::vector<double>& cj = r.bias_correction[j];
-        double mean = 0, var = 0;
-        for (double v : cj) mean += v / cj.size();
-        for (double v : cj) var += (v - mean) * (v - mean) / cj.size();
-        c.compensated_predicted_std =
-            std::sqrt(std::max(0.0, c.predicted_std * c.predicted_std - var));
-        c.compensated_predicted_mean = c.predicted_mean - mean;
+        // In the model's own terms (independent products, weights drawn
+        // from the layer's histogram p_w), a neuron's mean error is a sum of
+        // n draws of g(w): compensation removes n var_w(g) from the
+        // predicted variance and n E_w[g] from the predicted mean. (The
+        // realised spread of the c_o would not do: it is not part of what
+        // the model predicts, and subtracting it can claim an error of 0.)
+        const std::vector<double>& g = r.error_by_weight[j];
+        double mean = 0, second = 0;
+        for (int b = 0; b < kNumOperands; ++b) {
+          const double p = weights[task.layer].Probability(b);
+          mean += p * g[b];
+          second += p * g[b] * g[b];
+        }
+        const double n = static_cast<double>(t.fan_in);
+        c.compensated_predicted_std = std::sqrt(
+            std::max(0.0, c.predicted_std * c.predicted_std - n * (second - mean * mean)));
+        c.compensated_predicted_mean = c.predicted_mean - n * mean;
       }
     }
   });
