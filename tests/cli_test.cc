@@ -131,6 +131,36 @@ TEST(MatchCli, ObservedTraceEstimatorAndHeldOut) {
   EXPECT_EQ(Slurp(out).find("observed_std"), std::string::npos);
 }
 
+// A layer traced with activation_zero_point 36: //:match's max_std is that
+// of (X - 36) W^T, computed here independently.
+TEST(MatchCli, ZeroPointShiftsTheTolerance) {
+  WriteGoodTraces();
+  Write("zp.txtpb",
+        "layer { name: \"conv1\" max_noise: 0.2 opcount: 117600 activation_zero_point: 36 "
+        "features_npy: \"conv1.features.npy\" weights_npy: \"conv1.weights.npy\" }\n");
+  const std::string out = Dir() + "/zp.json";
+  Result r = Match("--catalog=builtin:_s --layers=" + Dir() + "/zp.txtpb --output=" + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<double> f, w;
+  for (int i = 0; i < 200 * 25; ++i) f.push_back((i * 7919) % 97);
+  for (int i = 0; i < 6 * 25; ++i) w.push_back((i * 31) % 255 - 127);
+  double sum = 0, sum_sq = 0;
+  for (int row = 0; row < 200; ++row) {
+    for (int o = 0; o < 6; ++o) {
+      double y = 0;
+      for (int k = 0; k < 25; ++k) y += (f[row * 25 + k] - 36) * w[o * 25 + k];
+      sum += y;
+      sum_sq += y * y;
+    }
+  }
+  const double want = 0.2 * std::sqrt(sum_sq / 1200 - (sum / 1200) * (sum / 1200));
+  const std::string json = Slurp(out);
+  const size_t p = json.find("\"max_std\": ");
+  ASSERT_NE(p, std::string::npos);
+  const double got = std::atof(json.c_str() + p + 11);
+  EXPECT_NEAR(got, want, 1e-9 * want);
+}
+
 TEST(MatchCli, RelativePathsAreTheUsersUnderBazelRun) {
   WriteGoodTraces();
   const std::string cmd_env = "BUILD_WORKING_DIRECTORY=" + Dir();
