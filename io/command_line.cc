@@ -1,5 +1,9 @@
 #include "io/command_line.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <malloc.h>
 
 #include <cstdio>
@@ -101,6 +105,15 @@ std::string UserDirectory() {
 
 std::string UserPath(const std::string& path) {
   return ResolvePath(UserDirectory(), path);
+}
+
+void RestartWithPassiveThreads(char** argv) {
+  if (std::getenv("AGNAPPROX_THREADS_SET") != nullptr) return;
+  setenv("AGNAPPROX_THREADS_SET", "1", 1);
+  setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
+  setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
+  execv("/proc/self/exe", argv);
+  // Could not restart (no /proc): carry on with the libraries' defaults.
 }
 
 void KeepFreedMemoryInHeap() {

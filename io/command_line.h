@@ -36,6 +36,14 @@ std::string UserDirectory();
 // `path` resolved against UserDirectory() when relative.
 std::string UserPath(const std::string& path);
 
+// Makes LibTorch's OpenMP threads wait passively (OMP_WAIT_POLICY=PASSIVE)
+// and OpenBLAS single-threaded (OPENBLAS_NUM_THREADS=1; LibTorch's own
+// threads parallelise around it), unless the user set them, by restarting
+// the process once with them set: both libraries read the environment when
+// they load. Spinning waiters are what made a pipeline beside other busy
+// processes 6-13x slower. Call first thing in main.
+void RestartWithPassiveThreads(char** argv);
+
 // Keeps freed large buffers (tables, operand arrays, tensors) in the heap so
 // that the next one reuses their pages instead of faulting in fresh zeroed
 // ones; for tools that allocate and free the same large buffers repeatedly.

@@ -88,8 +88,11 @@ class Pipeline {
 };
 
 absl::Status Pipeline::Setup() {
-  // Seeded before the network is built: LibTorch's default generator starts
-  // from a random seed, and the initial weights come from it.
+  // LibTorch's threads from --threads before it runs anything; seeded before
+  // the network is built (its default generator starts from a random seed,
+  // and the initial weights come from it).
+  torch::set_num_threads(o_.threads > 0 ? o_.threads
+                                        : std::max(1u, std::thread::hardware_concurrency()));
   torch::manual_seed(o_.seed);
   net_ = MakeNet(o_.net);
   if (net_ == nullptr) {
@@ -119,8 +122,6 @@ absl::Status Pipeline::Setup() {
   std::filesystem::create_directories(Path("checkpoints"), ec);
   std::filesystem::create_directories(Path("traces"), ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat(o_.output_dir, ": ", ec.message()));
-  torch::set_num_threads(o_.threads > 0 ? o_.threads
-                                        : std::max(1u, std::thread::hardware_concurrency()));
 
   if (o_.resume && PathExists(Path("state.txtpb"))) {
     absl::StatusOr<proto::PipelineState> state = ReadState(Path("state.txtpb"));

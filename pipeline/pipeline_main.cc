@@ -86,6 +86,7 @@ absl::StatusOr<std::map<std::string, int>> ParseEpochs(const std::string& text) 
 
 int main(int argc, char** argv) {
   using namespace agnapprox;
+  RestartWithPassiveThreads(argv);
   KeepFreedMemoryInHeap();
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
