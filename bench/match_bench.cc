@@ -82,19 +82,27 @@ void BM_SelectMultipliersPerRow(benchmark::State& state) {
 }
 BENCHMARK(BM_SelectMultipliersPerRow)->Unit(benchmark::kMillisecond)->Iterations(1);
 
-// The match case as files, written once per process.
-const std::string& CaseDir() {
-  static const std::string dir = [] {
-    const std::string d = std::filesystem::temp_directory_path().string() + "/agnapprox_match_" +
-                          std::to_string(getpid());
-    std::filesystem::create_directories(d + "/luts");
-    if (!WriteCatalog(BenchCatalog(), d + "/catalog.txtpb", "luts").ok() ||
-        !WriteLayerTraces(BenchLayers(), d + "/traces.txtpb").ok()) {
+// The match case as files, written once per process and removed at exit.
+struct CaseFiles {
+  CaseFiles()
+      : dir(std::filesystem::temp_directory_path().string() + "/agnapprox_match_" +
+            std::to_string(getpid())) {
+    std::filesystem::create_directories(dir + "/luts");
+    if (!WriteCatalog(BenchCatalog(), dir + "/catalog.txtpb", "luts").ok() ||
+        !WriteLayerTraces(BenchLayers(), dir + "/traces.txtpb").ok()) {
       std::abort();
     }
-    return d;
-  }();
-  return dir;
+  }
+  ~CaseFiles() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::string dir;
+};
+
+const std::string& CaseDir() {
+  static const CaseFiles files;
+  return files.dir;
 }
 
 // //:match's binary: beside us in the runfiles tree (bazel run, //bench:all)
