@@ -14,6 +14,16 @@ namespace {
 // True on a thread while it runs tasks: a nested RunTasks runs serially.
 thread_local bool in_tasks = false;
 
+// Marks this thread as running tasks for its lifetime (exceptions included).
+class InTasks {
+ public:
+  InTasks() : was_(in_tasks) { in_tasks = true; }
+  ~InTasks() { in_tasks = was_; }
+
+ private:
+  bool was_;
+};
+
 // The persistent workers. One job at a time; the caller works on it too.
 // Workers sleep on a condition variable between jobs (no spinning), and take
 // one task at a time, so a descheduled worker holds up at most one task.
@@ -43,7 +53,7 @@ class Pool {
 
  private:
   void Loop(const std::function<void(size_t)>& task, size_t count) {
-    in_tasks = true;
+    InTasks mark;
     try {
       for (size_t i = next_++; i < count; i = next_++) task(i);
     } catch (...) {
@@ -51,7 +61,6 @@ class Pool {
       std::lock_guard<std::mutex> lock(mu_);
       if (!error_) error_ = std::current_exception();
     }
-    in_tasks = false;
   }
 
   void Work() {
@@ -98,15 +107,8 @@ void RunTasks(int threads, size_t count, const std::function<void(size_t)>& task
   const size_t workers = std::min<size_t>(threads, count);
   std::unique_lock<std::mutex> job(job_mutex, std::defer_lock);
   if (workers <= 1 || in_tasks || !job.try_lock()) {
-    const bool nested = in_tasks;
-    in_tasks = true;
-    try {
-      for (size_t i = 0; i < count; ++i) task(i);
-    } catch (...) {
-      in_tasks = nested;
-      throw;
-    }
-    in_tasks = nested;
+    InTasks mark;
+    for (size_t i = 0; i < count; ++i) task(i);
     return;
   }
   TheWorkers().Run(workers - 1, count, task);

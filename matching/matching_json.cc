@@ -34,7 +34,7 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
     if (info.held_out) {
       layer.Set("held_out_observed_std", l.held_out_std)
           .Set("held_out_observed_mean", l.held_out_mean)
-          .Set("held_out_within_tolerance", l.held_out_std <= l.max_std);
+          .Set("held_out_within_tolerance", HeldOutWithinTolerance(l));
     }
     if (info.compensate_bias) {
       Json correction = Json::Array();

@@ -147,15 +147,17 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
   // Bias compensation first: every (layer, multiplier)'s g and c_o, which
   // the prediction and observation tasks use.
   if (options.compensate_bias) {
-    for (LayerResult& r : results) {
-      r.error_by_weight.resize(num_maps);
-      r.bias_correction.resize(num_maps);
+    // Each layer's activation histogram once, shared by its multipliers.
+    std::vector<OperandHistogram> activations(jobs.size());
+    for (size_t l = 0; l < jobs.size(); ++l) {
+      results[l].error_by_weight.resize(num_maps);
+      results[l].bias_correction.resize(num_maps);
+      activations[l] = HistogramOf(jobs[l].trace->features, jobs[l].trace->range);
     }
     RunTasks(options.threads, jobs.size() * num_maps, [&](size_t i) {
       const size_t l = i / num_maps, j = i % num_maps;
       const LayerTrace& t = *jobs[l].trace;
-      results[l].error_by_weight[j] =
-          ExpectedErrorByWeight(maps.at(t.range)[j], HistogramOf(t.features, t.range));
+      results[l].error_by_weight[j] = ExpectedErrorByWeight(maps.at(t.range)[j], activations[l]);
       results[l].bias_correction[j] =
           ChannelCorrection(results[l].error_by_weight[j], t.weights, t.fan_in, t.range);
     });
@@ -431,7 +433,7 @@ absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catal
 
 int LayersWithinTolerance(const MatchingInfo& info, double slack) {
   int count = 0;
-  for (const LayerInfo& l : info.layers) count += l.held_out_std <= l.max_std * slack;
+  for (const LayerInfo& l : info.layers) count += HeldOutWithinTolerance(l, slack);
   return count;
 }
 

@@ -149,8 +149,13 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
 absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
                             MatchingInfo* info, int threads = 0);
 
-// How many layers' held-out observed std is within their max_std (times
-// `slack`, e.g. 1.1 for "within 10%"). REQUIRES: info.held_out.
+// Whether a layer's held-out observed std is within its max_std (times
+// `slack`, e.g. 1.1 for "within 10%"). REQUIRES: its matching has held_out.
+inline bool HeldOutWithinTolerance(const LayerInfo& layer, double slack = 1.0) {
+  return layer.held_out_std <= layer.max_std * slack;
+}
+
+// How many layers are HeldOutWithinTolerance. REQUIRES: info.held_out.
 int LayersWithinTolerance(const MatchingInfo& info, double slack = 1.0);
 
 }  // namespace agnapprox

@@ -46,7 +46,8 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
 
 absl::Status CheckAndRecordOptions(const PipelineOptions& options, const std::string& state_path,
                                    proto::PipelineState* state) {
-  for (const RunOption& o : ResultOptions(options)) {
+  const std::vector<RunOption> current = ResultOptions(options);
+  for (const RunOption& o : current) {
     auto it = state->options().find(Key(o));
     if (it != state->options().end() && it->second != o.value) {
       const std::string flag =
@@ -57,7 +58,7 @@ absl::Status CheckAndRecordOptions(const PipelineOptions& options, const std::st
           " (--resume continues the same run; use another --output_dir)"));
     }
   }
-  for (const RunOption& o : ResultOptions(options)) (*state->mutable_options())[Key(o)] = o.value;
+  for (const RunOption& o : current) (*state->mutable_options())[Key(o)] = o.value;
   return absl::OkStatus();
 }
 
