@@ -1,11 +1,13 @@
 """C++ code for this project's .proto files, generated with Debian's protoc."""
 
-def cc_proto(name, src, visibility = None):
+def cc_proto(name, src, visibility = None, out = None):
     """A cc_library `name` with the .pb.h/.pb.cc that protoc makes from `src`.
 
-    Includes use the package path, e.g. "multipliers/catalog.pb.h".
+    Includes use the package path, e.g. "multipliers/catalog.pb.h". `src` may
+    be a label in another repository (a system schema); then `out` names the
+    generated files' base name in this package.
     """
-    base = src[:-len(".proto")]
+    base = out if out else src[:-len(".proto")]
     native.genrule(
         name = name + "_gen",
         srcs = [src],
