@@ -1,6 +1,7 @@
 #include "matching/layer_trace.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -189,13 +190,25 @@ absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
                               const std::string& path) {
   proto::LayerTraces file;
   const std::string dir = DirName(path);
+  // "<trace file stem>.<layer>": two trace files in one folder keep their
+  // own arrays, and a layer name with '/' (ONNX: "/conv1/Conv") stays one
+  // file name.
+  std::string stem = path.substr(dir.empty() ? 0 : path.find_last_of('/') + 1);
+  stem = stem.substr(0, stem.find('.'));
+  std::set<std::string> used;
   for (const LayerTrace& t : traces) {
     proto::LayerTraceEntry* e = file.add_layer();
     e->set_name(t.name);
     e->set_max_noise(t.max_noise);
     e->set_opcount(t.opcount);
-    e->set_features_npy(t.name + ".features.npy");
-    e->set_weights_npy(t.name + ".weights.npy");
+    std::string base;
+    for (char c : t.name) {
+      base += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
+    }
+    base = stem + "." + base;
+    for (int i = 2; !used.insert(base).second; ++i) base += absl::StrCat("_", i);
+    e->set_features_npy(base + ".features.npy");
+    e->set_weights_npy(base + ".weights.npy");
     e->set_activation_zero_point(t.activation_zero_point);
     const std::vector<double> f(t.features.begin(), t.features.end());
     const std::vector<double> w(t.weights.begin(), t.weights.end());

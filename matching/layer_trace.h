@@ -51,8 +51,10 @@ absl::StatusOr<LayerTrace> MakeLayerTrace(
 // Errors name the file and the layer.
 absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path);
 
-// Writes traces as a trace file at `path` with `<layer>.features.npy` and
-// `<layer>.weights.npy` (int16) beside it.
+// Writes traces as a trace file at `path` with `<stem>.<layer>.features.npy`
+// and `<stem>.<layer>.weights.npy` (int16) beside it, where <stem> is the
+// trace file's name up to its first '.' and <layer> the layer's name with
+// characters other than letters, digits, '_' and '-' replaced by '_'.
 absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
                               const std::string& path);
 

@@ -95,6 +95,28 @@ TEST(LayerTraces, WriteThenLoad) {
   EXPECT_EQ((*back)[0].activation_zero_point, 0);
 }
 
+// The pipeline writes traces.txtpb and held_out.txtpb into one folder: each
+// must keep its own arrays (they once shared "<layer>.features.npy", and the
+// second file's arrays replaced the first's). Layer names with '/' (ONNX
+// node names) stay single file names.
+TEST(LayerTraces, TwoFilesInOneFolderKeepTheirOwnArrays) {
+  absl::StatusOr<LayerTrace> a = MakeLayerTrace(
+      "/conv1/Conv", 0.1, 4, Array({1, 2}, {1, 2}), "f", Array({1, 2}, {3, 4}), "w");
+  absl::StatusOr<LayerTrace> b = MakeLayerTrace(
+      "/conv1/Conv", 0.1, 4, Array({1, 2}, {5, 6}), "f", Array({1, 2}, {7, 8}), "w");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(WriteLayerTraces({*a}, Dir() + "/first.txtpb").ok());
+  ASSERT_TRUE(WriteLayerTraces({*b}, Dir() + "/second.txtpb").ok());
+  absl::StatusOr<std::vector<LayerTrace>> first = LoadLayerTraces(Dir() + "/first.txtpb");
+  absl::StatusOr<std::vector<LayerTrace>> second = LoadLayerTraces(Dir() + "/second.txtpb");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ((*first)[0].features, a->features);
+  EXPECT_EQ((*second)[0].features, b->features);
+  EXPECT_EQ((*first)[0].name, "/conv1/Conv");
+  EXPECT_TRUE(PathExists(Dir() + "/first._conv1_Conv.features.npy"));
+}
+
 TEST(LayerTraces, ZeroPointRoundTrips) {
   absl::StatusOr<LayerTrace> t =
       MakeLayerTrace("conv1", 0.1, 12, Array({2, 3}, {0, 36, 127, 40, 36, 0}), "f",

@@ -19,6 +19,7 @@
 #include "matching/uniform.h"
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
+#include "nets/onnx/onnx_net.h"
 #include "nets/registry.h"
 #include "nets/train.h"
 #include "pipeline/matching_stage.h"
@@ -51,6 +52,8 @@ class Pipeline {
   StageSettings Settings(const std::string& stage, StageSettings s) const {
     auto it = o_.epochs.find(stage);
     if (it != o_.epochs.end()) s.epochs = it->second;
+    auto lr = o_.lr.find(stage);
+    if (lr != o_.lr.end()) s.lr = lr->second;
     return s;
   }
   std::string Path(const std::string& name) const { return o_.output_dir + "/" + name; }
@@ -94,7 +97,14 @@ absl::Status Pipeline::Setup() {
   torch::set_num_threads(o_.threads > 0 ? o_.threads
                                         : std::max(1u, std::thread::hardware_concurrency()));
   torch::manual_seed(o_.seed);
-  net_ = MakeNet(o_.net);
+  std::shared_ptr<OnnxNetImpl> imported;
+  if (!o_.model.empty()) {
+    absl::StatusOr<std::shared_ptr<OnnxNetImpl>> net = ImportOnnx(o_.model);
+    if (!net.ok()) return net.status();
+    net_ = imported = *net;
+  } else {
+    net_ = MakeNet(o_.net);
+  }
   if (net_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("--net: unknown network '", o_.net,
                                                    "' (available: ",
@@ -108,7 +118,12 @@ absl::Status Pipeline::Setup() {
   augment_ = data->augment;
   if (absl::Status s = CheckTraceSamples(train_.size(), o_.trace_samples); !s.ok()) return s;
   const std::vector<int64_t> shape(train_.images.sizes().begin() + 1, train_.images.sizes().end());
-  if (shape != net_->input_shape()) {
+  if (imported != nullptr) {
+    // Every data set here has ten classes.
+    if (absl::Status s = imported->CheckData(shape, 10, "--dataset=" + o_.dataset); !s.ok()) {
+      return s;
+    }
+  } else if (shape != net_->input_shape()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--net=", o_.net, " takes ", ShapeText(net_->input_shape()), " images but --dataset=",
         o_.dataset, " has ", ShapeText(shape)));
@@ -127,9 +142,9 @@ absl::Status Pipeline::Setup() {
     absl::StatusOr<proto::PipelineState> state = ReadState(Path("state.txtpb"));
     if (!state.ok()) return state.status();
     state_ = std::move(*state);
-    if (state_.net() != o_.net) {
+    if (state_.net() != NetLabel(o_)) {
       return absl::InvalidArgumentError(absl::StrCat(Path("state.txtpb"), ": a run of ",
-                                                     state_.net(), ", not ", o_.net));
+                                                     state_.net(), ", not ", NetLabel(o_)));
     }
     if (absl::Status s = CheckAndRecordOptions(o_, Path("state.txtpb"), &state_); !s.ok()) {
       return s;
@@ -139,7 +154,7 @@ absl::Status Pipeline::Setup() {
                                               : state_.completed(state_.completed_size() - 1)));
   } else {
     state_.Clear();
-    state_.set_net(o_.net);
+    state_.set_net(NetLabel(o_));
     if (absl::Status s = CheckAndRecordOptions(o_, Path("state.txtpb"), &state_); !s.ok()) {
       return s;
     }

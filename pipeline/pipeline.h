@@ -27,6 +27,8 @@ namespace agnapprox {
 
 struct PipelineOptions {
   std::string net = "lenet5";
+  // An ONNX file to start from instead of `net` (spec section 7).
+  std::string model;
   std::string dataset = "fashion_mnist";
   std::string data_dir;           // default: Debian's Fashion-MNIST
   std::string catalog = "builtin:_s";
@@ -39,8 +41,10 @@ struct PipelineOptions {
   double lambda = 0.2;
   double initial_noise = 0.1;
   double sigma_max = 0.5;
-  // Stage -> epochs, overriding the network's settings.
+  // Stage -> epochs and stage -> learning rate, overriding the network's
+  // settings.
   std::map<std::string, int> epochs;
+  std::map<std::string, double> lr;
   // Training examples used per epoch (0 = all).
   int64_t train_limit = 0;
   // Images traced for matching (the first ones of the training data), and
@@ -57,6 +61,10 @@ struct PipelineOptions {
   // Leaves out stage 7 (used by the lambda sweep's runs).
   bool skip_uniform = false;
 };
+
+// What the run studies: the ONNX file when there is one, else the network's
+// name (state, summary and report use it).
+inline std::string NetLabel(const PipelineOptions& o) { return o.model.empty() ? o.net : o.model; }
 
 // The settings of --quick: LeNet5 on Fashion-MNIST with few epochs.
 void ApplyQuick(PipelineOptions* options);

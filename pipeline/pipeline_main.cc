@@ -1,7 +1,9 @@
 // `bazel run //:pipeline -- [flags]`: the whole agnapprox flow (see
 // pipeline/pipeline.h). With no flags: LeNet5 on Debian's Fashion-MNIST with
 // the built-in signed catalog.
+#include <cmath>
 #include <cstdio>
+#include <type_traits>
 #include <map>
 #include <vector>
 #include <string>
@@ -20,8 +22,14 @@
 #include "pipeline/sweep.h"
 #include "io/file_io.h"
 
-ABSL_FLAG(std::string, net, "lenet5",
-          absl::StrCat("network: ", absl::StrJoin(agnapprox::NetNames(), ", ")));
+ABSL_FLAG(std::string, net, "",
+          absl::StrCat("network (default lenet5): ",
+                       absl::StrJoin(agnapprox::NetNames(), ", ")));
+ABSL_FLAG(std::string, model, "",
+          "an ONNX file (a trained network exported by PyTorch, TensorFlow, JAX, ...) to "
+          "study instead of --net; its Conv, Gemm and MatMul nodes become the approximable "
+          "layers, named after the nodes. Stage defaults for it: baseline=0 (evaluated as "
+          "imported), qat=1, gradient_search=3, approx=3 epochs, SGD momentum 0.9, lr 1e-3");
 ABSL_FLAG(std::string, dataset, "fashion_mnist",
           absl::StrCat("data set: ", absl::StrJoin(agnapprox::DatasetNames(), ", ")));
 ABSL_FLAG(std::string, data_dir, "",
@@ -38,6 +46,8 @@ ABSL_FLAG(double, initial_noise, 0.1, "initial sigma of every layer");
 ABSL_FLAG(double, sigma_max, 0.5, "largest sigma rewarded");
 ABSL_FLAG(std::string, epochs, "",
           "epoch overrides, e.g. baseline=2,qat=1,gradient_search=1,approx=1");
+ABSL_FLAG(std::string, lr, "",
+          "learning-rate overrides (SGD), e.g. qat=1e-3,approx=5e-4");
 ABSL_FLAG(int64_t, train_limit, 0, "training examples per epoch; 0 = all");
 ABSL_FLAG(int64_t, trace_samples, 256, "images traced for matching");
 ABSL_FLAG(int64_t, num_samples, 512, "matching's sampled rows per layer; 0 = every row");
@@ -63,18 +73,28 @@ constexpr char kUsage[] =
     "pipeline [--quick] [--resume] [--net=lenet5] [--data_dir=DIR] [--catalog=...] "
     "[--epochs=baseline=2,qat=1,gradient_search=1,approx=1] [--output_dir=DIR] ...";
 
-absl::StatusOr<std::map<std::string, int>> ParseEpochs(const std::string& text) {
-  std::map<std::string, int> out;
+// STAGE=VALUE,... for --epochs (non-negative integers) and --lr (positive
+// numbers).
+template <typename T>
+absl::StatusOr<std::map<std::string, T>> ParseStageValues(const std::string& flag,
+                                                          const std::string& text) {
+  std::map<std::string, T> out;
   if (text.empty()) return out;
   for (absl::string_view item : absl::StrSplit(text, ',')) {
     std::pair<std::string, std::string> kv = absl::StrSplit(item, absl::MaxSplits('=', 1));
-    int n;
+    T n;
+    bool parsed;
+    if constexpr (std::is_integral_v<T>) {
+      parsed = absl::SimpleAtoi(kv.second, &n) && n >= 0;
+    } else {
+      parsed = absl::SimpleAtod(kv.second, &n) && n > 0 && std::isfinite(n);
+    }
     if ((kv.first != "baseline" && kv.first != "qat" && kv.first != "gradient_search" &&
          kv.first != "approx") ||
-        !absl::SimpleAtoi(kv.second, &n) || n < 0) {
+        !parsed) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--epochs: bad item '", item,
-          "' (expected STAGE=N with STAGE one of baseline, qat, gradient_search, approx)"));
+          "--", flag, ": bad item '", item, "' (expected STAGE=", std::is_integral_v<T> ? "N" : "RATE",
+          " with STAGE one of baseline, qat, gradient_search, approx)"));
     }
     out[kv.first] = n;
   }
@@ -92,7 +112,11 @@ int main(int argc, char** argv) {
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
   PipelineOptions o;
   if (absl::GetFlag(FLAGS_quick)) ApplyQuick(&o);
-  o.net = absl::GetFlag(FLAGS_net);
+  if (!absl::GetFlag(FLAGS_net).empty()) o.net = absl::GetFlag(FLAGS_net);
+  if (!absl::GetFlag(FLAGS_model).empty()) {
+    if (!absl::GetFlag(FLAGS_net).empty()) UsageError("--net and --model exclude each other");
+    o.model = UserPath(absl::GetFlag(FLAGS_model));
+  }
   o.dataset = absl::GetFlag(FLAGS_dataset);
   o.data_dir = absl::GetFlag(FLAGS_data_dir).empty() ? "" : UserPath(absl::GetFlag(FLAGS_data_dir));
   const std::string catalog = absl::GetFlag(FLAGS_catalog);
@@ -114,9 +138,14 @@ int main(int argc, char** argv) {
   absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
   if (!estimator.ok()) FailWith(estimator.status());
   o.estimator = *estimator;
-  absl::StatusOr<std::map<std::string, int>> epochs = ParseEpochs(absl::GetFlag(FLAGS_epochs));
+  absl::StatusOr<std::map<std::string, int>> epochs =
+      ParseStageValues<int>("epochs", absl::GetFlag(FLAGS_epochs));
   if (!epochs.ok()) FailWith(epochs.status());
   for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;
+  absl::StatusOr<std::map<std::string, double>> lr =
+      ParseStageValues<double>("lr", absl::GetFlag(FLAGS_lr));
+  if (!lr.ok()) FailWith(lr.status());
+  o.lr = *lr;
   if (o.batch_size <= 0) FailWith(absl::InvalidArgumentError("--batch_size: must be positive"));
   if (o.trace_samples <= 0) FailWith(absl::InvalidArgumentError("--trace_samples: must be positive"));
   std::vector<double> lambdas;

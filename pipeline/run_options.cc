@@ -18,7 +18,7 @@ std::string Key(const RunOption& o) { return o.stage + "/" + o.flag; }
 
 std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
   std::vector<RunOption> out = {
-      {"net", "baseline", o.net},
+      {"net", "baseline", NetLabel(o)},
       {"dataset", "baseline", o.dataset},
       {"data_dir", "baseline", o.data_dir},
       {"batch_size", "baseline", absl::StrCat(o.batch_size)},
@@ -40,6 +40,9 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
     auto it = o.epochs.find(stage);
     out.push_back({absl::StrCat("epochs.", stage), stage,
                    it == o.epochs.end() ? "default" : absl::StrCat(it->second)});
+    auto lr = o.lr.find(stage);
+    out.push_back({absl::StrCat("lr.", stage), stage,
+                   lr == o.lr.end() ? "default" : Exact(lr->second)});
   }
   return out;
 }
@@ -50,8 +53,10 @@ absl::Status CheckAndRecordOptions(const PipelineOptions& options, const std::st
   for (const RunOption& o : current) {
     auto it = state->options().find(Key(o));
     if (it != state->options().end() && it->second != o.value) {
-      const std::string flag =
-          o.flag.rfind("epochs.", 0) == 0 ? "--epochs (" + o.flag.substr(7) + ")" : "--" + o.flag;
+      const size_t dot = o.flag.find('.');
+      const std::string flag = dot != std::string::npos
+                                   ? "--" + o.flag.substr(0, dot) + " (" + o.flag.substr(dot + 1) + ")"
+                                   : "--" + o.flag;
       return absl::InvalidArgumentError(absl::StrCat(
           flag, ": this run has ", o.value.empty() ? "\"\"" : o.value, " but ", state_path,
           " was made with ", it->second.empty() ? "\"\"" : it->second,

@@ -24,7 +24,7 @@ absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const Pi
   Json sigma = Json::Object();
   for (const proto::LayerRecord& l : state.layers()) sigma.Set(l.name(), l.sigma());
   Json summary = Json::Object();
-  summary.Set("net", o.net).Set("dataset", o.dataset).Set("catalog", o.catalog);
+  summary.Set("net", NetLabel(o)).Set("dataset", o.dataset).Set("catalog", o.catalog);
   for (const char* key : {"baseline_accuracy", "qat_accuracy", "gradient_search_accuracy",
                           "approx_accuracy_before_retraining", "approx_accuracy"}) {
     absl::StatusOr<double> a = accuracy(key);

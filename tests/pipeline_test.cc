@@ -325,6 +325,54 @@ TEST_F(PipelineTest, CifarNetworksRunEveryStage) {
   EXPECT_NE(Slurp(Dir() + "/mismatch.txt").find("takes 3x32x32 images"), std::string::npos);
 }
 
+// A network trained and exported by PyTorch (nets/onnx/testdata) through
+// every stage on real Fashion-MNIST: the baseline is its own accuracy, and
+// the results name its ONNX nodes.
+TEST_F(PipelineTest, ImportedOnnxModelRunsEveryStage) {
+  const std::string out = Dir() + "/onnx";
+  const std::string model = Runfile("nets/onnx/testdata/fixture.onnx");
+  const std::string cmd = Runfile("pipeline/pipeline_main") + " --model=" + model +
+                          " --output_dir=" + out +
+                          " --train_limit=2000 --epochs=baseline=0,qat=1,gradient_search=1,"
+                          "approx=1 --trace_samples=64 --threads=1 2>" + Dir() + "/onnx.txt";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << Slurp(Dir() + "/onnx.txt");
+  const std::string summary = Slurp(out + "/summary.json");
+  const std::string fixture = Slurp(Runfile("nets/onnx/testdata/fixture.json"));
+  EXPECT_NEAR(JsonNumber(summary, "baseline_accuracy"), JsonNumber(fixture, "accuracy"), 1e-9)
+      << summary;
+  EXPECT_NE(summary.find("\"net\": \"" + model + "\""), std::string::npos) << summary;
+  const std::string matching = Slurp(out + "/matching.json");
+  for (const char* node : {"/stem/Conv", "/res1/Conv", "/res2/Conv", "/down/Conv", "/fc1/Gemm",
+                           "/fc2/Gemm"}) {
+    EXPECT_NE(matching.find(std::string("\"") + node + "\""), std::string::npos) << node;
+  }
+  EXPECT_GT(JsonNumber(summary, "approx_accuracy"), 0.7) << summary;
+
+  // Bad models and mismatched data: exit 1, one line, nothing written.
+  ASSERT_TRUE(WriteFileAtomically(Dir() + "/garbage.onnx", "\x08\x07garbage").ok());
+  mkdir((Dir() + "/onnx_cifar").c_str(), 0755);
+  WriteCifar(Dir() + "/onnx_cifar", 4);
+  struct Case {
+    std::string flags, want;
+  } cases[] = {
+      {"--model=" + Dir() + "/garbage.onnx", "garbage.onnx: "},
+      {"--model=" + Dir() + "/absent.onnx", "absent.onnx: no such file"},
+      {"--model=" + model + " --dataset=cifar10 --data_dir=" + Dir() + "/onnx_cifar --trace_samples=2",
+       "takes 1x28x28 inputs but --dataset=cifar10 has 3x32x32 images"},
+  };
+  for (const Case& c : cases) {
+    const std::string bad = Dir() + "/onnx_bad";
+    const int status = std::system((Runfile("pipeline/pipeline_main") + " " + c.flags +
+                                    " --output_dir=" + bad + " 2>" + Dir() + "/onnx_err.txt")
+                                       .c_str());
+    EXPECT_EQ(WEXITSTATUS(status), 1) << c.flags;
+    const std::string err = Slurp(Dir() + "/onnx_err.txt");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(err.find(c.want), std::string::npos) << err;
+    EXPECT_FALSE(PathExists(bad)) << c.flags;
+  }
+}
+
 TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
   for (const std::string& extra :
        {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),

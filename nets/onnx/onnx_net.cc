@@ -30,7 +30,7 @@ TrainingSettings ImportedTrainingSettings() {
 
 enum class Op {
   kLayer, kRelu, kClip, kMaxPool, kAvgPool, kGlobalAvgPool, kBatchNorm,
-  kAdd, kMul, kFlatten, kReshape, kConcat, kIdentity,
+  kAdd, kMul, kFlatten, kReshape, kConcat, kIdentity, kPad,
 };
 
 struct OnnxNetImpl::Step {
@@ -143,6 +143,11 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
       return torch::cat(parts, s.axis);
     }
     case Op::kIdentity: return x;
+    case Op::kPad: {
+      TORCH_CHECK(static_cast<int64_t>(s.pad.size()) == 2 * x.dim(), s.label, ": pads for rank ",
+                  s.pad.size() / 2, " but the input is ", Shape(x.sizes()));
+      return F::pad(x, F::PadFuncOptions(s.pad).mode(torch::kConstant).value(s.lo));
+    }
   }
   return x;
 }
@@ -526,6 +531,7 @@ class OnnxImporter {
     } else if (op == "Reshape") s = AddReshape(n, in, step.get());
     else if (op == "Concat") s = AddConcat(n, in, step.get());
     else if (op == "Identity") step->op = Op::kIdentity;
+    else if (op == "Pad") s = AddPad(n, in, step.get());
     else if (op == "Dropout") {
       if (n.output_size() > 1 && !n.output(1).empty() && Used(g, n.output(1))) {
         return NodeError(n, "its mask output is used (inference Dropout has none)");
@@ -621,6 +627,7 @@ class OnnxImporter {
         return NodeError(n, "strides and dilations must be positive, pads not negative");
       }
     }
+    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
     if (absl::Status s = SetPadding(n, rank, kernel, stride, dilation, pads, step); !s.ok()) {
       return s;
     }
@@ -639,6 +646,18 @@ class OnnxImporter {
     if (b.defined()) layer->bias.copy_(b);
     return AddLayer(n, layer, step);
   }
+
+  // A corrupt or hostile file must not make a forward pass allocate
+  // gigabytes: no image network pads by more than this.
+  absl::Status PadsInRange(const onnx::NodeProto& n, const std::vector<int64_t>& pads) {
+    for (int64_t p : pads) {
+      if (p > kMaxPad || p < -kMaxPad) {
+        return NodeError(n, absl::StrCat("pad ", p, " is not supported (at most ", kMaxPad, ")"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  static constexpr int64_t kMaxPad = 256;
 
   // Kernel, stride, dilation and padding as 2-D (a 1-D op gets height 1);
   // symmetric pads go to the op, others to an explicit pad before it.
@@ -750,6 +769,7 @@ class OnnxImporter {
         pads.size() != 2 * kernel.size()) {
       return NodeError(n, "strides, dilations or pads do not match kernel_shape");
     }
+    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
     if (!max && std::any_of(dilation.begin(), dilation.end(), [](int64_t d) { return d != 1; })) {
       return NodeError(n, "dilated average pooling is not supported");
     }
@@ -847,6 +867,41 @@ class OnnxImporter {
                                        "] is not supported (only [N, -1])"));
     }
     if (rows < -1) return NodeError(n, "bad shape");
+    return absl::OkStatus();
+  }
+
+  // Constant-mode Pad: pads [x1_begin, x2_begin, ..., x1_end, x2_end] as an
+  // attribute (opset < 11) or a constant input, the value likewise.
+  absl::Status AddPad(const onnx::NodeProto& n, const std::vector<std::string>& in,
+                      OnnxNetImpl::Step* step) {
+    step->op = Op::kPad;
+    const std::string mode = String(n, "mode", "constant");
+    if (mode != "constant") return NodeError(n, "mode " + mode + " is not supported");
+    std::vector<int64_t> pads;
+    if (opset_ < 11) {
+      pads = Ints(n, "pads", {});
+      step->lo = Float(n, "value", 0.0);
+    } else {
+      if (in.size() < 2 || !IsConstant(in[1]) || constants_.at(in[1]).scalar_type() != torch::kLong) {
+        return NodeError(n, "pads must be a constant int64 tensor");
+      }
+      const torch::Tensor& p = constants_.at(in[1]);
+      pads.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
+      if (in.size() > 2 && !in[2].empty()) {
+        if (!IsConstant(in[2]) || constants_.at(in[2]).numel() != 1) {
+          return NodeError(n, "constant_value must be a constant scalar");
+        }
+        step->lo = constants_.at(in[2]).item<double>();
+      }
+      if (in.size() > 3) return NodeError(n, "the axes input is not supported");
+    }
+    if (pads.empty() || pads.size() % 2 != 0) return NodeError(n, "pads must have 2 x rank values");
+    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
+    const size_t rank = pads.size() / 2;
+    for (size_t d = rank; d-- > 0;) {
+      step->pad.push_back(pads[d]);
+      step->pad.push_back(pads[d + rank]);
+    }
     return absl::OkStatus();
   }
 

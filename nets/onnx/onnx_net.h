@@ -14,8 +14,9 @@
 // dilations, auto_pad, bias or not), Gemm (transA = 0) and MatMul with a
 // constant second operand, Relu, Clip, MaxPool, AveragePool (1-D and 2-D),
 // GlobalAveragePool, BatchNormalization, Add, Mul by a constant, Flatten,
-// Reshape to [N, -1], Concat, Identity, Dropout (inference), and Softmax as
-// the graph's last node. Nodes whose inputs are all constants (Constant,
+// Reshape to [N, -1], Concat, Identity, Dropout (inference), constant-mode
+// Pad (PyTorch exports some pools with one), and Softmax as the graph's last
+// node. Nodes whose inputs are all constants (Constant,
 // Transpose, Reshape, Unsqueeze, Squeeze, Identity, Add, Mul, Concat, ...)
 // are folded at import. Anything else is an error naming node and op type.
 #ifndef AGNAPPROX_NETS_ONNX_ONNX_NET_H_

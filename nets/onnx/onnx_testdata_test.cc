@@ -25,7 +25,7 @@ constexpr char kRoot[] = "/usr/share/libonnx-testdata/data/pytorch-converted";
 const std::vector<std::string> kSupported = {
     "test_AvgPool2d", "test_AvgPool2d_stride",
     "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval", "test_BatchNorm2d_momentum_eval",
-    "test_BatchNorm3d_eval", "test_BatchNorm3d_momentum_eval",
+    "test_BatchNorm3d_eval", "test_BatchNorm3d_momentum_eval", "test_ConstantPad2d",
     "test_Conv1d", "test_Conv1d_dilated", "test_Conv1d_groups", "test_Conv1d_pad1",
     "test_Conv1d_pad1size1", "test_Conv1d_pad2", "test_Conv1d_pad2size1", "test_Conv1d_stride",
     "test_Conv2d", "test_Conv2d_depthwise", "test_Conv2d_depthwise_padded",
@@ -35,7 +35,8 @@ const std::vector<std::string> kSupported = {
     "test_Linear", "test_Linear_no_bias",
     "test_MaxPool1d", "test_MaxPool1d_stride", "test_MaxPool1d_stride_padding_dilation",
     "test_MaxPool2d", "test_MaxPool2d_stride_padding_dilation",
-    "test_ReLU", "test_Softmax", "test_softmax_functional_dim3", "test_softmax_lastdim",
+    "test_ReLU", "test_Softmax", "test_ZeroPad2d", "test_softmax_functional_dim3",
+    "test_softmax_lastdim",
 };
 
 TEST(OnnxTestdata, EverySupportedCaseMatchesItsReferenceOutput) {

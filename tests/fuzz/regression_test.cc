@@ -8,6 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/fuzz/replay.h"
 
 int FuzzNpy(const uint8_t* data, size_t size);
 int FuzzIdx(const uint8_t* data, size_t size);
@@ -16,21 +17,7 @@ int FuzzTrace(const uint8_t* data, size_t size);
 
 namespace {
 
-int Replay(const std::string& corpus, int (*target)(const uint8_t*, size_t)) {
-  const std::string dir = std::string(std::getenv("TEST_SRCDIR")) + "/" +
-                          std::getenv("TEST_WORKSPACE") + "/tests/fuzz/corpus/" + corpus;
-  int count = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    const std::string s = bytes.str();
-    SCOPED_TRACE(entry.path().string());
-    EXPECT_EQ(target(reinterpret_cast<const uint8_t*>(s.data()), s.size()), 0);
-    ++count;
-  }
-  return count;
-}
+using agnapprox::Replay;
 
 TEST(FuzzRegression, Npy) { EXPECT_GT(Replay("npy_fuzzer", FuzzNpy), 0); }
 TEST(FuzzRegression, Idx) { EXPECT_GT(Replay("idx_fuzzer", FuzzIdx), 0); }

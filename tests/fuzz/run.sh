@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 total=${1:-600}
-fuzzers=(npy_fuzzer idx_fuzzer catalog_fuzzer trace_fuzzer)
+fuzzers=(npy_fuzzer idx_fuzzer catalog_fuzzer trace_fuzzer onnx_fuzzer)
 each=$((total / ${#fuzzers[@]}))
 
 missing=()
