@@ -44,6 +44,8 @@ std::map<std::string, Result> Load(const std::string& path) {
 struct Row {
   std::string suite, what, ours, baseline;
   bool rate;  // compare items_per_second (higher is better), else time
+  // Print ours / baseline in time ("x qat": a cost, lower is better).
+  bool cost = false;
 };
 
 }  // namespace
@@ -75,6 +77,18 @@ int main(int argc, char** argv) {
        "BM_LutDepthwiseConv/real_time", "BM_LutDepthwiseConvPerChannel/real_time", true},
       {"lut_gemm_bench", "table GEMM 512^3 vs LibTorch fp32 matmul",
        "BM_LutGemm/512/512/512/real_time", "BM_ExactGemmFloat/512/512/512/real_time", true},
+      {"train_bench", "LeNet5 training step, approx / qat (target <= 1.3)",
+       "BM_TrainStep/lenet5_Approx/min_time:2.000/real_time",
+       "BM_TrainStep/lenet5_Qat/min_time:2.000/real_time", false, true},
+      {"train_bench", "ResNet8 training step, approx / qat (target <= 1.6)",
+       "BM_TrainStep/resnet8_Approx/min_time:2.000/real_time",
+       "BM_TrainStep/resnet8_Qat/min_time:2.000/real_time", false, true},
+      {"train_bench", "LeNet5 evaluation step, approx / qat (target <= 1.3)",
+       "BM_EvalStep/lenet5_Approx/min_time:2.000/real_time",
+       "BM_EvalStep/lenet5_Qat/min_time:2.000/real_time", false, true},
+      {"train_bench", "ResNet8 evaluation step, approx / qat (target <= 1.3)",
+       "BM_EvalStep/resnet8_Approx/min_time:2.000/real_time",
+       "BM_EvalStep/resnet8_Qat/min_time:2.000/real_time", false, true},
       {"catalog_bench", "load a 50-table .npy catalog", "BM_LoadNpyCatalog50", "", false},
       {"catalog_bench", "generate the built-in catalog", "BM_BuildBuiltinCatalog", "", false},
   };
@@ -103,6 +117,11 @@ int main(int argc, char** argv) {
     if (row.baseline.empty() || base == results.end()) {
       std::printf("%-52s %16s %16s %9s\n", row.what.c_str(), format(ours->second).c_str(), "-",
                   "-");
+      continue;
+    }
+    if (row.cost) {
+      std::printf("%-52s %16s %16s %5.2fx qat\n", row.what.c_str(), format(ours->second).c_str(),
+                  format(base->second).c_str(), ours->second.ms / base->second.ms);
       continue;
     }
     const double ratio = row.rate ? ours->second.items_per_second / base->second.items_per_second
