@@ -193,7 +193,7 @@ absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
   // "<trace file stem>.<layer>": two trace files in one folder keep their
   // own arrays, and a layer name with '/' (ONNX: "/conv1/Conv") stays one
   // file name.
-  std::string stem = path.substr(dir.empty() ? 0 : path.find_last_of('/') + 1);
+  std::string stem = path.substr(path.find_last_of('/') + 1);  // npos + 1 == 0
   stem = stem.substr(0, stem.find('.'));
   std::set<std::string> used;
   for (const LayerTrace& t : traces) {
@@ -206,9 +206,11 @@ absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
       base += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
     }
     base = stem + "." + base;
-    for (int i = 2; !used.insert(base).second; ++i) base += absl::StrCat("_", i);
-    e->set_features_npy(base + ".features.npy");
-    e->set_weights_npy(base + ".weights.npy");
+    // Names that sanitise alike get _2, _3, ... (not _2_3).
+    std::string unique = base;
+    for (int i = 2; !used.insert(unique).second; ++i) unique = absl::StrCat(base, "_", i);
+    e->set_features_npy(unique + ".features.npy");
+    e->set_weights_npy(unique + ".weights.npy");
     e->set_activation_zero_point(t.activation_zero_point);
     const std::vector<double> f(t.features.begin(), t.features.end());
     const std::vector<double> w(t.weights.begin(), t.weights.end());

@@ -117,6 +117,23 @@ TEST(LayerTraces, TwoFilesInOneFolderKeepTheirOwnArrays) {
   EXPECT_TRUE(PathExists(Dir() + "/first._conv1_Conv.features.npy"));
 }
 
+TEST(LayerTraces, LayerNamesThatSanitiseAlikeGetNumberedFiles) {
+  std::vector<LayerTrace> traces;
+  for (const char* name : {"a/b", "a_b", "a.b"}) {
+    absl::StatusOr<LayerTrace> t =
+        MakeLayerTrace(name, 0.1, 2, Array({1, 1}, {1}), "f", Array({1, 1}, {2}), "w");
+    ASSERT_TRUE(t.ok());
+    traces.push_back(*t);
+  }
+  ASSERT_TRUE(WriteLayerTraces(traces, Dir() + "/alike.txtpb").ok());
+  for (const char* file : {"alike.a_b", "alike.a_b_2", "alike.a_b_3"}) {
+    EXPECT_TRUE(PathExists(Dir() + "/" + file + ".features.npy")) << file;
+  }
+  absl::StatusOr<std::vector<LayerTrace>> back = LoadLayerTraces(Dir() + "/alike.txtpb");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)[2].name, "a.b");
+}
+
 TEST(LayerTraces, ZeroPointRoundTrips) {
   absl::StatusOr<LayerTrace> t =
       MakeLayerTrace("conv1", 0.1, 12, Array({2, 3}, {0, 36, 127, 40, 36, 0}), "f",

@@ -29,7 +29,8 @@ ABSL_FLAG(std::string, model, "",
           "an ONNX file (a trained network exported by PyTorch, TensorFlow, JAX, ...) to "
           "study instead of --net; its Conv, Gemm and MatMul nodes become the approximable "
           "layers, named after the nodes. Stage defaults for it: baseline=0 (evaluated as "
-          "imported), qat=1, gradient_search=3, approx=3 epochs, SGD momentum 0.9, lr 1e-3");
+          "imported; lr 0.01 if trained), qat=1, gradient_search=3, approx=3 epochs, SGD momentum "
+          "0.9, lr 1e-3");
 ABSL_FLAG(std::string, dataset, "fashion_mnist",
           absl::StrCat("data set: ", absl::StrJoin(agnapprox::DatasetNames(), ", ")));
 ABSL_FLAG(std::string, data_dir, "",

@@ -61,6 +61,29 @@ namespace {
 
 std::string Shape(c10::IntArrayRef s) { return "[" + absl::StrJoin(s, ", ") + "]"; }
 
+// An exception's message without LibTorch's backtrace (its first line).
+std::string FirstLine(const std::exception& e) {
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
+// x as [product of the dimensions before `axis`, the rest]: ONNX Flatten,
+// and Softmax's view of its input before opset 13. `label` starts the error.
+torch::Tensor FlattenAt(const torch::Tensor& x, int64_t axis, const std::string& label) {
+  const int64_t a = axis < 0 ? axis + x.dim() : axis;
+  TORCH_CHECK(a >= 0 && a <= x.dim(), label, ": axis ", axis, " for a tensor of ",
+              Shape(x.sizes()));
+  int64_t rows = 1;
+  for (int64_t d = 0; d < a; ++d) rows *= x.size(d);
+  return x.reshape({rows, -1});
+}
+
+// The values of an int64 tensor (shapes, axes, pads).
+std::vector<int64_t> Int64s(const torch::Tensor& t) {
+  const torch::Tensor c = t.contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
 // SAME_* padding of one spatial dimension: {begin, end}.
 std::pair<int64_t, int64_t> SamePads(int64_t in, int64_t k, int64_t s, int64_t d, bool upper) {
   const int64_t out = (in + s - 1) / s;
@@ -123,14 +146,7 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
                                s.momentum, s.eps, /*cudnn_enabled=*/false);
     case Op::kAdd: return s.in.size() == 2 ? x + v[s.in[1]] : x + s.constant;
     case Op::kMul: return x * s.constant;
-    case Op::kFlatten: {
-      const int64_t axis = s.axis < 0 ? s.axis + x.dim() : s.axis;
-      TORCH_CHECK(axis >= 0 && axis <= x.dim(), s.label, ": axis ", s.axis, " for a tensor of ",
-                  Shape(x.sizes()));
-      int64_t rows = 1;
-      for (int64_t d = 0; d < axis; ++d) rows *= x.size(d);
-      return x.reshape({rows, -1});
-    }
+    case Op::kFlatten: return FlattenAt(x, s.axis, s.label);
     case Op::kReshape: {
       torch::Tensor y = x.reshape({x.size(0), -1});
       TORCH_CHECK(s.reshape_cols < 0 || y.size(1) == s.reshape_cols, s.label, ": a tensor of ",
@@ -161,10 +177,7 @@ torch::Tensor OnnxNetImpl::Run(const torch::Tensor& x, bool final_softmax) {
   torch::Tensor y = values[output_];
   if (final_softmax && final_softmax_) {
     if (softmax_coerce_2d_) {
-      const int64_t axis = softmax_axis_ < 0 ? softmax_axis_ + y.dim() : softmax_axis_;
-      int64_t rows = 1;
-      for (int64_t d = 0; d < axis; ++d) rows *= y.size(d);
-      return torch::softmax(y.reshape({rows, -1}), 1).reshape(y.sizes());
+      return torch::softmax(FlattenAt(y, softmax_axis_, "Softmax"), 1).reshape(y.sizes());
     }
     return torch::softmax(y, softmax_axis_);
   }
@@ -199,10 +212,9 @@ absl::Status OnnxNetImpl::CheckData(const std::vector<int64_t>& image_shape, int
     y = forward(torch::zeros(batch));
   } catch (const std::exception& e) {
     train(was_training);
-    std::string what = e.what();
-    what = what.substr(0, what.find('\n'));
     return absl::InvalidArgumentError(absl::StrCat(name_, " does not run on the ", images,
-                                                   " images of ", data_label, ": ", what));
+                                                   " images of ", data_label, ": ",
+                                                   FirstLine(e)));
   }
   train(was_training);
   if (y.dim() != 2 || y.size(1) != classes) {
@@ -239,9 +251,7 @@ class OnnxImporter {
       if (absl::Status s = AddNode(g, g.node(i)); !s.ok()) return s;
     }
     const std::string& out = g.output(0).name();
-    if (softmax_output_ == out) out_name_ = softmax_input_;
-    else out_name_ = out;
-    auto it = values_.find(out_name_);
+    auto it = values_.find(softmax_output_ == out ? softmax_input_ : out);
     if (it == values_.end()) {
       return Fail("the graph's output '" + out + "' does not depend on its input");
     }
@@ -394,7 +404,7 @@ class OnnxImporter {
     if (in.size() < 2) return std::vector<int64_t>{};
     const torch::Tensor& t = constants_.at(in[1]);
     if (t.scalar_type() != torch::kLong) return NodeError(n, "axes must be int64");
-    return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+    return Int64s(t);
   }
 
   // A node whose inputs are all constants, evaluated now. Returns false
@@ -417,18 +427,13 @@ class OnnxImporter {
       } else if (op == "Reshape") {
         const torch::Tensor& shape_t = in.at(1);
         TORCH_CHECK(shape_t.scalar_type() == torch::kLong, "shape must be int64");
-        std::vector<int64_t> shape(shape_t.data_ptr<int64_t>(),
-                                   shape_t.data_ptr<int64_t>() + shape_t.numel());
+        std::vector<int64_t> shape = Int64s(shape_t);
         for (size_t d = 0; d < shape.size(); ++d) {
           if (shape[d] == 0 && d < static_cast<size_t>(in[0].dim())) shape[d] = in[0].size(d);
         }
         y = in[0].reshape(shape).contiguous();
       } else if (op == "Flatten") {
-        int64_t axis = Int(n, "axis", 1);
-        if (axis < 0) axis += in.at(0).dim();
-        int64_t rows = 1;
-        for (int64_t d = 0; d < axis; ++d) rows *= in[0].size(d);
-        y = in[0].reshape({rows, -1});
+        y = FlattenAt(in.at(0), Int(n, "axis", 1), "Flatten");
       } else if (op == "Unsqueeze" || op == "Squeeze") {
         absl::StatusOr<std::vector<int64_t>> axes = Axes(n);
         if (!axes.ok()) return axes.status();
@@ -464,8 +469,7 @@ class OnnxImporter {
         return false;
       }
     } catch (const std::exception& e) {
-      std::string what = e.what();
-      return NodeError(n, what.substr(0, what.find('\n')));
+      return NodeError(n, FirstLine(e));
     }
     if (!attr_error_.empty()) return NodeError(n, attr_error_);
     constants_[n.output(0)] = y;
@@ -533,7 +537,8 @@ class OnnxImporter {
     else if (op == "Identity") step->op = Op::kIdentity;
     else if (op == "Pad") s = AddPad(n, in, step.get());
     else if (op == "Dropout") {
-      if (n.output_size() > 1 && !n.output(1).empty() && Used(g, n.output(1))) {
+      if (n.output_size() > 1 && !n.output(1).empty() &&
+          (ConsumedByNode(g, n.output(1)) || IsGraphOutput(g, n.output(1)))) {
         return NodeError(n, "its mask output is used (inference Dropout has none)");
       }
       step->op = Op::kIdentity;
@@ -550,12 +555,15 @@ class OnnxImporter {
     return absl::OkStatus();
   }
 
-  static bool Used(const onnx::GraphProto& g, const std::string& value) {
+  static bool ConsumedByNode(const onnx::GraphProto& g, const std::string& value) {
     for (const onnx::NodeProto& m : g.node()) {
       for (const std::string& i : m.input()) {
         if (i == value) return true;
       }
     }
+    return false;
+  }
+  static bool IsGraphOutput(const onnx::GraphProto& g, const std::string& value) {
     for (const onnx::ValueInfoProto& o : g.output()) {
       if (o.name() == value) return true;
     }
@@ -615,22 +623,7 @@ class OnnxImporter {
       }
       b = *bias;
     }
-    std::vector<int64_t> stride = Ints(n, "strides", std::vector<int64_t>(rank, 1));
-    std::vector<int64_t> dilation = Ints(n, "dilations", std::vector<int64_t>(rank, 1));
-    std::vector<int64_t> pads = Ints(n, "pads", std::vector<int64_t>(2 * rank, 0));
-    if (stride.size() != static_cast<size_t>(rank) || dilation.size() != stride.size() ||
-        pads.size() != 2 * stride.size()) {
-      return NodeError(n, "strides, dilations or pads do not match the kernel's rank");
-    }
-    for (size_t d = 0; d < stride.size(); ++d) {
-      if (stride[d] < 1 || dilation[d] < 1 || pads[d] < 0 || pads[d + rank] < 0) {
-        return NodeError(n, "strides and dilations must be positive, pads not negative");
-      }
-    }
-    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
-    if (absl::Status s = SetPadding(n, rank, kernel, stride, dilation, pads, step); !s.ok()) {
-      return s;
-    }
+    if (absl::Status s = SetPadding(n, kernel, step); !s.ok()) return s;
     step->op = Op::kLayer;
     step->conv = true;
     auto options = torch::nn::Conv2dOptions(w->size(1) * group, out,
@@ -659,12 +652,24 @@ class OnnxImporter {
   }
   static constexpr int64_t kMaxPad = 256;
 
-  // Kernel, stride, dilation and padding as 2-D (a 1-D op gets height 1);
+  // The node's strides, dilations and pads (checked against the kernel's
+  // rank and kMaxPad), with the kernel, as 2-D (a 1-D op gets height 1);
   // symmetric pads go to the op, others to an explicit pad before it.
-  absl::Status SetPadding(const onnx::NodeProto& n, int64_t rank,
-                          const std::vector<int64_t>& kernel, const std::vector<int64_t>& stride,
-                          const std::vector<int64_t>& dilation, const std::vector<int64_t>& pads,
+  absl::Status SetPadding(const onnx::NodeProto& n, const std::vector<int64_t>& kernel,
                           OnnxNetImpl::Step* step) {
+    const size_t rank = kernel.size();
+    const std::vector<int64_t> stride = Ints(n, "strides", std::vector<int64_t>(rank, 1));
+    const std::vector<int64_t> dilation = Ints(n, "dilations", std::vector<int64_t>(rank, 1));
+    const std::vector<int64_t> pads = Ints(n, "pads", std::vector<int64_t>(2 * rank, 0));
+    if (stride.size() != rank || dilation.size() != rank || pads.size() != 2 * rank) {
+      return NodeError(n, "strides, dilations or pads do not match the kernel's rank");
+    }
+    for (size_t d = 0; d < rank; ++d) {
+      if (stride[d] < 1 || dilation[d] < 1 || pads[d] < 0 || pads[d + rank] < 0) {
+        return NodeError(n, "strides and dilations must be positive, pads not negative");
+      }
+    }
+    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
     step->one_d = rank == 1;
     auto two = [&](const std::vector<int64_t>& v, int64_t fill) {
       return rank == 1 ? std::vector<int64_t>{fill, v[0]} : v;
@@ -762,22 +767,13 @@ class OnnxImporter {
     if (rank != 1 && rank != 2) {
       return NodeError(n, "kernel_shape " + Shape(kernel) + ": 1-D and 2-D pools are supported");
     }
-    const std::vector<int64_t> stride = Ints(n, "strides", std::vector<int64_t>(rank, 1));
-    const std::vector<int64_t> dilation = Ints(n, "dilations", std::vector<int64_t>(rank, 1));
-    const std::vector<int64_t> pads = Ints(n, "pads", std::vector<int64_t>(2 * rank, 0));
-    if (stride.size() != kernel.size() || dilation.size() != kernel.size() ||
-        pads.size() != 2 * kernel.size()) {
-      return NodeError(n, "strides, dilations or pads do not match kernel_shape");
-    }
-    if (absl::Status s = PadsInRange(n, pads); !s.ok()) return s;
-    if (!max && std::any_of(dilation.begin(), dilation.end(), [](int64_t d) { return d != 1; })) {
-      return NodeError(n, "dilated average pooling is not supported");
-    }
     if (Int(n, "storage_order", 0) != 0) return NodeError(n, "storage_order 1 is not supported");
     step->ceil_mode = Int(n, "ceil_mode", 0) != 0;
     step->count_include_pad = Int(n, "count_include_pad", 0) != 0;
-    if (absl::Status s = SetPadding(n, rank, kernel, stride, dilation, pads, step); !s.ok()) {
-      return s;
+    if (absl::Status s = SetPadding(n, kernel, step); !s.ok()) return s;
+    if (!max && std::any_of(step->dilation.begin(), step->dilation.end(),
+                            [](int64_t d) { return d != 1; })) {
+      return NodeError(n, "dilated average pooling is not supported");
     }
     if (!max && !step->count_include_pad && (!step->pad.empty() || !step->auto_pad.empty())) {
       return NodeError(n, "asymmetric or automatic padding without count_include_pad");
@@ -885,8 +881,7 @@ class OnnxImporter {
       if (in.size() < 2 || !IsConstant(in[1]) || constants_.at(in[1]).scalar_type() != torch::kLong) {
         return NodeError(n, "pads must be a constant int64 tensor");
       }
-      const torch::Tensor& p = constants_.at(in[1]);
-      pads.assign(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
+      pads = Int64s(constants_.at(in[1]));
       if (in.size() > 2 && !in[2].empty()) {
         if (!IsConstant(in[2]) || constants_.at(in[2]).numel() != 1) {
           return NodeError(n, "constant_value must be a constant scalar");
@@ -921,10 +916,8 @@ class OnnxImporter {
     if (n.output(0) != g.output(0).name()) {
       return NodeError(n, "Softmax is supported only as the graph's last node");
     }
-    for (const onnx::NodeProto& m : g.node()) {
-      for (const std::string& i : m.input()) {
-        if (i == n.output(0)) return NodeError(n, "Softmax is supported only as the last node");
-      }
+    if (ConsumedByNode(g, n.output(0))) {
+      return NodeError(n, "Softmax is supported only as the last node");
     }
     net_.final_softmax_ = true;
     net_.softmax_coerce_2d_ = opset_ < 13;
@@ -941,7 +934,8 @@ class OnnxImporter {
   std::map<std::string, torch::Tensor> constants_;
   std::map<std::string, int> values_;
   std::string attr_error_;
-  std::string softmax_output_, softmax_input_, out_name_;
+  // A final Softmax's output and input: the run's output is its input.
+  std::string softmax_output_, softmax_input_;
   int module_count_ = 0;
 };
 
@@ -959,8 +953,7 @@ absl::StatusOr<std::shared_ptr<OnnxNetImpl>> ImportOnnxBytes(std::string_view by
     torch::NoGradGuard no_grad;
     if (absl::Status s = importer.Import(model); !s.ok()) return s;
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    return absl::InvalidArgumentError(label + ": " + what.substr(0, what.find('\n')));
+    return absl::InvalidArgumentError(label + ": " + FirstLine(e));
   }
   return net;
 }
