@@ -47,22 +47,29 @@ const char* LutGemm::kernel() const {
 
 void LutGemm::Multiply(const uint8_t* a, int64_t m, const uint8_t* b, int64_t n, int64_t k,
                        int32_t* c, int threads) const {
-  Run(a, /*transposed=*/false, 1, m, b, n, k, c, threads);
+  Run(a, /*transposed=*/false, /*c_transposed=*/false, 1, m, b, n, k, c, threads);
 }
 
 void LutGemm::MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m, const uint8_t* b,
                               int64_t n, int64_t k, int32_t* c, int threads) const {
-  Run(a, /*transposed=*/false, groups, m, b, n, k, c, threads);
+  Run(a, /*transposed=*/false, /*c_transposed=*/false, groups, m, b, n, k, c, threads);
 }
 
 void LutGemm::MultiplyGroupedTransposed(const uint8_t* at, int64_t groups, int64_t m,
                                         const uint8_t* b, int64_t n, int64_t k, int32_t* c,
                                         int threads) const {
-  Run(at, /*transposed=*/true, groups, m, b, n, k, c, threads);
+  Run(at, /*transposed=*/true, /*c_transposed=*/false, groups, m, b, n, k, c, threads);
 }
 
-void LutGemm::Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m,
-                  const uint8_t* b, int64_t n, int64_t k, int32_t* c, int threads) const {
+void LutGemm::MultiplyGroupedColumnMajor(const uint8_t* at, int64_t groups, int64_t m,
+                                         const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
+                                         int threads) const {
+  Run(at, /*transposed=*/true, /*c_transposed=*/true, groups, m, b, n, k, ct, threads);
+}
+
+void LutGemm::Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t groups,
+                  int64_t m, const uint8_t* b, int64_t n, int64_t k, int32_t* c,
+                  int threads) const {
   if (groups == 0 || m == 0 || n == 0) return;
   if (k == 0) {
     std::fill(c, c + groups * m * n, 0);
@@ -78,7 +85,7 @@ void LutGemm::Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m,
   const int64_t chunks =
       std::min<int64_t>(n, std::max<int64_t>(1, (4 + groups * blocks - 1) / (groups * blocks)));
   const int64_t chunk = (n + chunks - 1) / chunks;
-  RunTasks(ThreadsFor(threads, groups * m, n, k), groups * blocks * chunks, [&](size_t task) {
+  const std::function<void(size_t)> run_tile = [&](size_t task) {
     const int64_t g = task / (blocks * chunks);
     const int64_t rest = task % (blocks * chunks);
     Tile tile;
@@ -87,13 +94,23 @@ void LutGemm::Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m,
     tile.col0 = (rest % chunks) * chunk;
     tile.cols = std::min(chunk, n - tile.col0);
     if (tile.cols <= 0) return;
-    const Operands op{a + g * m * k, transposed, m, b + g * n * k, n, k, c + g * m * n};
+    const Operands op{a + g * m * k, transposed, m, b + g * n * k, n, k, c + g * m * n,
+                      c_transposed};
     if (packed != nullptr) {
       lut_gemm_internal::Avx512VbmiTile(*packed, window, op, tile);
     } else {
       lut_gemm_internal::PortableTile(products_.data(), op, tile);
     }
-  });
+  };
+  const int use = ThreadsFor(threads, groups * m, n, k);
+  const size_t tasks = static_cast<size_t>(groups * blocks * chunks);
+  if (use == 1 || tasks == 1) {
+    for (size_t t = 0; t < tasks; ++t) run_tile(t);
+  } else if (parallel_for_) {
+    parallel_for_(use, tasks, run_tile);
+  } else {
+    RunTasks(use, tasks, run_tile);
+  }
 }
 
 void LutGemmReference(absl::Span<const int32_t> products, const uint8_t* a, int64_t m,

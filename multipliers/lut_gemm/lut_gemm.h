@@ -18,7 +18,9 @@
 #ifndef AGNAPPROX_MULTIPLIERS_LUT_GEMM_LUT_GEMM_H_
 #define AGNAPPROX_MULTIPLIERS_LUT_GEMM_LUT_GEMM_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -56,6 +58,24 @@ class LutGemm {
                                  const uint8_t* b, int64_t n, int64_t k, int32_t* c,
                                  int threads = 0) const;
 
+  // The same with C transposed as well: ct = [groups][N][M]. A convolution's
+  // natural layout on both sides (im2col columns in, channels of positions
+  // out), and the cheapest to store: each column of a tile is 64 contiguous
+  // int32.
+  void MultiplyGroupedColumnMajor(const uint8_t* at, int64_t groups, int64_t m,
+                                  const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
+                                  int threads = 0) const;
+
+  // How a product's tiles are spread over threads: calls task(i) for every
+  // i in [0, count) on up to `threads` threads, in any order (the result
+  // does not depend on it). The default is RunTasks (io/parallel.h). A
+  // LibTorch user passes one built on at::parallel_for, so that the table
+  // GEMM runs on the threads LibTorch already keeps warm instead of a second
+  // pool competing with them for the same cores.
+  using ParallelFor =
+      std::function<void(int threads, size_t count, const std::function<void(size_t)>& task)>;
+  void set_parallel_for(ParallelFor parallel_for) { parallel_for_ = std::move(parallel_for); }
+
   // The kernel this table runs on here: "avx512_vbmi" or "portable".
   const char* kernel() const;
 
@@ -64,14 +84,15 @@ class LutGemm {
  private:
   friend class lut_gemm_internal::LutGemmPeer;  // tests and benchmarks
 
-  void Run(const uint8_t* a, bool transposed, int64_t groups, int64_t m, const uint8_t* b,
-           int64_t n, int64_t k, int32_t* c, int threads) const;
+  void Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t groups, int64_t m,
+           const uint8_t* b, int64_t n, int64_t k, int32_t* c, int threads) const;
 
   std::vector<int32_t> products_;
   // The AVX-512 kernel's byte tables; null when this table or this CPU
   // cannot use that kernel.
   std::unique_ptr<lut_gemm_internal::PackedTable> packed_;
   bool portable_only_ = false;
+  ParallelFor parallel_for_;  // empty: RunTasks
 };
 
 // The plain loop every kernel must agree with: C[m][n] = sum_k P[a][b], with

@@ -1,6 +1,7 @@
 #include "multipliers/lut_gemm/lut_gemm.h"
 
 #include <random>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "multipliers/lut_gemm/internal/cpu.h"
@@ -118,6 +119,18 @@ TEST(LutGemm, FastKernelRunsWhereTheCpuHasIt) {
   EXPECT_STREQ(forced.kernel(), "portable");
 }
 
+// [G][M][K] -> [G][K][M].
+std::vector<uint8_t> TransposeGroups(const std::vector<uint8_t>& a, int64_t groups, int64_t m,
+                                     int64_t k) {
+  std::vector<uint8_t> at(a.size());
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t kk = 0; kk < k; ++kk) at[g * m * k + kk * m + i] = a[g * m * k + i * k + kk];
+    }
+  }
+  return at;
+}
+
 TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
   std::mt19937_64 rng(6);
   const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
@@ -136,18 +149,87 @@ TEST(LutGemm, GroupedEqualsOneProductPerGroup) {
       }
       ASSERT_EQ(got, want) << portable << " " << s.m << "x" << s.n << "x" << s.k;
       // The same product from A transposed per group ([G][K][M]).
-      std::vector<uint8_t> at(a.size());
-      for (int64_t g = 0; g < groups; ++g) {
-        for (int64_t i = 0; i < s.m; ++i) {
-          for (int64_t kk = 0; kk < s.k; ++kk) {
-            at[g * s.m * s.k + kk * s.m + i] = a[g * s.m * s.k + i * s.k + kk];
-          }
-        }
-      }
+      const std::vector<uint8_t> at = TransposeGroups(a, groups, s.m, s.k);
       std::vector<int32_t> got_t(got.size(), -1);
       gemm.MultiplyGroupedTransposed(at.data(), groups, s.m, b.data(), s.n, s.k, got_t.data(), 2);
       ASSERT_EQ(got_t, want) << "transposed " << portable << " " << s.m;
     }
+  }
+}
+
+
+// C transposed ([G][N][M]) from A transposed: partial last tiles (read in
+// place or copied), tiles split by columns, odd K, both kernels, both
+// thread counts above the cut-off.
+TEST(LutGemm, ColumnMajorOutputIsTheTransposedProduct) {
+  std::mt19937_64 rng(9);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+    for (Shape s : {Shape{784, 6, 25}, Shape{100, 16, 150}, Shape{1, 3, 1}, Shape{63, 5, 2},
+                    Shape{4097, 6, 25}, Shape{200, 64, 27}}) {
+      for (int64_t groups : {1, 3}) {
+        const std::vector<uint8_t> a = RandomIndices(rng, groups * s.m * s.k, 128, 255);
+        const std::vector<uint8_t> b = RandomIndices(rng, groups * s.n * s.k, 0, 255);
+        const std::vector<uint8_t> at = TransposeGroups(a, groups, s.m, s.k);
+        std::vector<int32_t> want(groups * s.m * s.n);
+        for (int64_t g = 0; g < groups; ++g) {
+          LutGemmReference(t, a.data() + g * s.m * s.k, s.m, b.data() + g * s.n * s.k, s.n,
+                           s.k, want.data() + g * s.m * s.n);
+        }
+        for (int threads : {1, 2}) {
+          std::vector<int32_t> ct(want.size(), -3);
+          gemm.MultiplyGroupedColumnMajor(at.data(), groups, s.m, b.data(), s.n, s.k,
+                                          ct.data(), threads);
+          for (int64_t g = 0; g < groups; ++g) {
+            for (int64_t i = 0; i < s.m; ++i) {
+              for (int64_t j = 0; j < s.n; ++j) {
+                ASSERT_EQ(ct[g * s.m * s.n + j * s.m + i], want[g * s.m * s.n + i * s.n + j])
+                    << portable << " " << groups << "x" << s.m << "x" << s.n << "x" << s.k
+                    << " threads " << threads << " at " << g << "," << i << "," << j;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The tasks really run apart: a ParallelFor that hands them out in reverse
+// order over two std::threads, interleaved, gives the reference's bits.
+TEST(LutGemm, InjectedParallelForSplitsTheTasks) {
+  std::mt19937_64 rng(10);
+  const std::vector<int32_t> t = RandomTable(rng, -32768, 32767);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+    size_t calls = 0, tasks = 0;
+    gemm.set_parallel_for([&](int threads, size_t count,
+                              const std::function<void(size_t)>& task) {
+      EXPECT_NE(threads, 1);
+      ++calls;
+      tasks += count;
+      std::thread odd([&] {
+        for (size_t i = count; i-- > 0;) {
+          if (i % 2 == 1) task(i);
+        }
+      });
+      for (size_t i = count; i-- > 0;) {
+        if (i % 2 == 0) task(i);
+      }
+      odd.join();
+    });
+    const Shape s{1000, 9, 61};
+    const std::vector<uint8_t> a = RandomIndices(rng, s.m * s.k, 128, 255);
+    const std::vector<uint8_t> b = RandomIndices(rng, s.n * s.k, 0, 255);
+    std::vector<int32_t> want(s.m * s.n), got(s.m * s.n, -1);
+    LutGemmReference(t, a.data(), s.m, b.data(), s.n, s.k, want.data());
+    gemm.Multiply(a.data(), s.m, b.data(), s.n, s.k, got.data(), 2);
+    EXPECT_EQ(got, want) << portable;
+    EXPECT_EQ(calls, 1u);
+    EXPECT_GE(tasks, 16u);  // 16 blocks of 64 rows
   }
 }
 

@@ -1,6 +1,7 @@
 #include "multipliers/lut_gemm/internal/avx512_vbmi_kernel.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "multipliers/lut_gemm/internal/portable_kernel.h"
 
@@ -14,10 +15,6 @@ namespace lut_gemm_internal {
 namespace {
 
 #if defined(__x86_64__)
-// Where accumulator lane j of register r ends up: the byte and word unpacks
-// work within 128-bit lanes, so row 16 * (j / 4) + 4 * r + j % 4.
-constexpr int RowOfLane(int r, int j) { return 16 * (j / 4) + 4 * r + j % 4; }
-
 // Low and high bytes of the 64 products of the indices `idx` with weight
 // column `lc`/`hc` (pointers already offset by the window base), as two
 // registers of 16-bit words (rows 16L+0..7 and 16L+8..15 of lane L).
@@ -75,16 +72,40 @@ AGNAPPROX_AVX512 inline __m512i Indices(const uint8_t* p, __m512i rebase) {
   return _mm512_sub_epi8(_mm512_loadu_si512(p), rebase);
 }
 
+// The 64 row sums of one column, in row order, at out (rows past `count`
+// are not written). Accumulator r's lane j holds row 16 (j / 4) + 4 r + j % 4
+// (the byte and word unpacks work within 128-bit lanes), so a 4x4 transpose
+// of 128-bit lanes puts rows 16 q .. 16 q + 15 into register q.
+AGNAPPROX_AVX512 inline void StoreRows(const __m512i acc[4], __m512i offset, int64_t count,
+                                       int32_t* out) {
+  const __m512i t0 = _mm512_shuffle_i32x4(acc[0], acc[1], 0x44);
+  const __m512i t1 = _mm512_shuffle_i32x4(acc[0], acc[1], 0xee);
+  const __m512i t2 = _mm512_shuffle_i32x4(acc[2], acc[3], 0x44);
+  const __m512i t3 = _mm512_shuffle_i32x4(acc[2], acc[3], 0xee);
+  const __m512i rows[4] = {
+      _mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
+      _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+  for (int q = 0; q < 4; ++q) {
+    const int64_t left = count - 16 * q;
+    if (left <= 0) break;
+    const __mmask16 keep =
+        left >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << left) - 1);
+    _mm512_mask_storeu_epi32(out + 16 * q, keep, _mm512_add_epi32(rows[q], offset));
+  }
+}
+
 // One block of 64 rows against n columns. at: 64 raw (not rebased) indices
-// per k step, step kk at at + kk * lda; out: [n][64].
+// per k step, step kk at at + kk * lda; column j's first `count` row sums
+// go to out + j * ldo, in row order.
 AGNAPPROX_AVX512 void Block(const uint8_t* at, int64_t lda, const uint8_t* b, int64_t n,
                             int64_t k, const PackedTable& table, const Window& w,
-                            int32_t* out) {
+                            int64_t count, int32_t* out, int64_t ldo) {
   const uint8_t* low = table.low_bytes.data() + w.base;
   const uint8_t* high = table.high_bytes.data() + w.base;
   const __m512i rebase = _mm512_set1_epi8(static_cast<char>(w.base));
   const __m512i ones = _mm512_set1_epi16(1);
   const __m512i zero = _mm512_setzero_si512();
+  const __m512i offset = _mm512_set1_epi32(w.offset_total);
   for (int64_t j = 0; j < n; ++j) {
     const uint8_t* bj = b + j * k;
     __m512i acc[4] = {zero, zero, zero, zero};
@@ -109,13 +130,42 @@ AGNAPPROX_AVX512 void Block(const uint8_t* at, int64_t lda, const uint8_t* b, in
       acc[2] = _mm512_dpwssd_epi32(acc[2], _mm512_unpacklo_epi16(w0hi, zero), ones);
       acc[3] = _mm512_dpwssd_epi32(acc[3], _mm512_unpackhi_epi16(w0hi, zero), ones);
     }
-    alignas(64) int32_t lanes[4][16];
-    const __m512i off = _mm512_set1_epi32(w.offset_total);
-    for (int r = 0; r < 4; ++r) _mm512_store_si512(lanes[r], _mm512_add_epi32(acc[r], off));
-    int32_t* o = out + j * kBlockRows;
-    for (int r = 0; r < 4; ++r) {
-      for (int lane = 0; lane < 16; ++lane) o[RowOfLane(r, lane)] = lanes[r][lane];
+    StoreRows(acc, offset, count, out + j * ldo);
+  }
+}
+
+// Rows first .. first + 63 of a row-major [m][k] A as [k][64] bytes in
+// `buffer`, rows past m repeating the last one. Eight k steps at a time: the
+// 8x8 byte blocks are transposed in registers (vpermb), then moved as words
+// of 8 bytes, instead of one byte at a time.
+AGNAPPROX_AVX512 void GatherRows(const uint8_t* a, int64_t m, int64_t k, int64_t first,
+                                 uint8_t* buffer) {
+  const uint8_t* row[kBlockRows];
+  for (int64_t r = 0; r < kBlockRows; ++r) row[r] = a + std::min(first + r, m - 1) * k;
+  // Byte 8 t + i of a block comes from byte 8 i + t.
+  alignas(64) uint8_t order[64];
+  for (int t = 0; t < 8; ++t) {
+    for (int i = 0; i < 8; ++i) order[8 * t + i] = static_cast<uint8_t>(8 * i + t);
+  }
+  const __m512i transpose8 = _mm512_load_si512(order);
+  alignas(64) uint64_t words[kBlockRows];
+  int64_t kk = 0;
+  for (; kk + 8 <= k; kk += 8) {
+    for (int64_t r = 0; r < kBlockRows; ++r) std::memcpy(&words[r], row[r] + kk, 8);
+    // Register q: rows 8 q .. 8 q + 7; after the permute its word t holds
+    // those rows at step kk + t.
+    for (int q = 0; q < 8; ++q) {
+      _mm512_store_si512(words + 8 * q,
+                         _mm512_permutexvar_epi8(transpose8, _mm512_load_si512(words + 8 * q)));
     }
+    for (int t = 0; t < 8; ++t) {
+      for (int q = 0; q < 8; ++q) {
+        std::memcpy(buffer + (kk + t) * kBlockRows + 8 * q, &words[8 * q + t], 8);
+      }
+    }
+  }
+  for (; kk < k; ++kk) {
+    for (int64_t r = 0; r < kBlockRows; ++r) buffer[kk * kBlockRows + r] = row[r][kk];
   }
 }
 #endif
@@ -158,33 +208,43 @@ Window FindWindow(const PackedTable& table, const uint8_t* a, int64_t size, int6
 void Avx512VbmiTile(const PackedTable& table, const Window& w, const Operands& op,
                     const Tile& t) {
 #if defined(__x86_64__)
-  // The kernel reads 64 indices per k step. A transposed full tile is read
-  // in place ([k][m], stride m); otherwise the tile is gathered into a
-  // per-thread [k][64] buffer, rows past the tile repeating a valid one.
+  // The kernel reads 64 indices per k step. A transposed tile is read in
+  // place ([k][m], stride m; a last, partial tile too when 64 bytes past its
+  // first row stay inside A); otherwise the tile is gathered into a
+  // per-thread [k][64] buffer.
   thread_local std::vector<uint8_t> buffer;
   thread_local std::vector<int32_t> out;
-  out.resize(t.cols * kBlockRows);
   const uint8_t* at;
   int64_t lda;
-  if (op.transposed && t.count == kBlockRows) {
+  if (op.transposed &&
+      (t.count == kBlockRows || (op.k - 1) * op.m + t.first + kBlockRows <= op.m * op.k)) {
     at = op.a + t.first;
     lda = op.m;
   } else {
     buffer.resize(op.k * kBlockRows);
-    for (int64_t r = 0; r < kBlockRows; ++r) {
-      const int64_t i = t.first + std::min(r, t.count - 1);
+    if (op.transposed) {
       for (int64_t kk = 0; kk < op.k; ++kk) {
-        buffer[kk * kBlockRows + r] = op.transposed ? op.a[kk * op.m + i] : op.a[i * op.k + kk];
+        const uint8_t* src = op.a + kk * op.m + t.first;
+        uint8_t* dst = buffer.data() + kk * kBlockRows;
+        std::memcpy(dst, src, t.count);
+        std::memset(dst + t.count, src[t.count - 1], kBlockRows - t.count);
       }
+    } else {
+      GatherRows(op.a, op.m, op.k, t.first, buffer.data());
     }
     at = buffer.data();
     lda = kBlockRows;
   }
-  Block(at, lda, op.b + t.col0 * op.k, t.cols, op.k, table, w, out.data());
+  const uint8_t* b = op.b + t.col0 * op.k;
+  if (op.c_transposed) {  // straight into C's columns
+    Block(at, lda, b, t.cols, op.k, table, w, t.count, op.c + t.col0 * op.m + t.first, op.m);
+    return;
+  }
+  out.resize(t.cols * kBlockRows);
+  Block(at, lda, b, t.cols, op.k, table, w, kBlockRows, out.data(), kBlockRows);
   for (int64_t r = 0; r < t.count; ++r) {
-    for (int64_t j = 0; j < t.cols; ++j) {
-      op.c[(t.first + r) * op.n + t.col0 + j] = out[j * kBlockRows + r];
-    }
+    int32_t* c = op.c + (t.first + r) * op.n + t.col0;
+    for (int64_t j = 0; j < t.cols; ++j) c[j] = out[j * kBlockRows + r];
   }
 #else
   (void)table;

@@ -12,7 +12,7 @@ void PortableTile(const int32_t* products, const Operands& op, const Tile& t) {
         const uint8_t ai = op.transposed ? op.a[kk * op.m + i] : op.a[i * op.k + kk];
         acc += static_cast<uint32_t>(products[ai * 256 + bj[kk]]);
       }
-      op.c[i * op.n + j] = static_cast<int32_t>(acc);
+      op.c[op.c_transposed ? j * op.m + i : i * op.n + j] = static_cast<int32_t>(acc);
     }
   }
 }

@@ -19,7 +19,8 @@ struct Operands {
   const uint8_t* b;  // [n][k]
   int64_t n;
   int64_t k;
-  int32_t* c;  // [m][n]
+  int32_t* c;  // [m][n], or [n][m] when c_transposed
+  bool c_transposed = false;
 };
 
 // Rows [first, first + count) and columns [col0, col0 + cols) of C.

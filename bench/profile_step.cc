@@ -1,0 +1,63 @@
+// Runs training (or evaluation) steps of one network in one mode on one
+// thread, each phase in its own function, for an instruction profile with
+// callgrind (bench/profile.sh): where a step's time goes.
+//
+//   profile_step NET MODE STEPS [train|eval]      e.g. lenet5 approx 3 train
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "bench/train_setup.h"
+
+namespace agnapprox {
+namespace {
+
+__attribute__((noinline)) torch::Tensor ProfiledForward(ApproxNetImpl& net,
+                                                        const torch::Tensor& x) {
+  return net.forward(x);
+}
+
+__attribute__((noinline)) void ProfiledBackward(const torch::Tensor& loss) { loss.backward(); }
+
+__attribute__((noinline)) void ProfiledOptimizerStep(torch::optim::SGD& sgd) {
+  sgd.step();
+  sgd.zero_grad();
+}
+
+__attribute__((noinline)) void ProfiledSteps(TrainSetup& s, int steps, bool train) {
+  torch::optim::SGD sgd(s.net->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
+  for (int i = 0; i < steps; ++i) {
+    if (train) {
+      torch::Tensor loss = torch::nn::functional::cross_entropy(
+          ProfiledForward(*s.net, s.images), s.labels);
+      ProfiledBackward(loss);
+      ProfiledOptimizerStep(sgd);
+    } else {
+      torch::NoGradGuard no_grad;
+      ProfiledForward(*s.net, s.images);
+    }
+  }
+}
+
+int Main(int argc, char** argv) {
+  if (argc != 5 || (std::string(argv[2]) != "qat" && std::string(argv[2]) != "approx") ||
+      (std::string(argv[4]) != "train" && std::string(argv[4]) != "eval")) {
+    std::fprintf(stderr, "usage: profile_step NET qat|approx STEPS train|eval\n");
+    return 2;
+  }
+  torch::set_num_threads(1);
+  const Mode mode = std::string(argv[2]) == "qat" ? Mode::kQat : Mode::kApprox;
+  TrainSetup s = MakeTrainSetup(argv[1], mode);
+  const bool train = std::string(argv[4]) == "train";
+  if (!train) s.net->eval();
+  ProfiledSteps(s, 1, train);  // warm-up: first-call allocations, kernel choice
+  ProfiledSteps(s, std::atoi(argv[3]), train);
+  return 0;
+}
+
+}  // namespace
+}  // namespace agnapprox
+
+int main(int argc, char** argv) { return agnapprox::Main(argc, argv); }
