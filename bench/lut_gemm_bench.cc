@@ -110,7 +110,7 @@ void BM_ExactGemmFloat(benchmark::State& state) {
 }
 
 void Shapes(benchmark::internal::Benchmark* b) {
-  b->Args({512, 512, 512})->Args({64, 64, 1024})->Args({784, 6, 25})->Args({100, 16, 150});
+  b->Args({512, 512, 512})->Args({64, 64, 1024})->Args({784, 6, 25})->Args({100, 16, 150})->Args({131072, 16, 144});
   b->UseRealTime()->Unit(benchmark::kMicrosecond);
 }
 

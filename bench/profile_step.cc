@@ -10,6 +10,7 @@
 #include <string>
 
 #include "bench/train_setup.h"
+#include "nets/cpu_runtime.h"
 
 namespace agnapprox {
 namespace {
@@ -47,7 +48,8 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "usage: profile_step NET qat|approx STEPS train|eval\n");
     return 2;
   }
-  torch::set_num_threads(1);
+  const char* threads = std::getenv("PROFILE_THREADS");
+  ConfigureCpu(threads != nullptr ? std::atoi(threads) : 1);
   const Mode mode = std::string(argv[2]) == "qat" ? Mode::kQat : Mode::kApprox;
   TrainSetup s = MakeTrainSetup(argv[1], mode);
   const bool train = std::string(argv[4]) == "train";

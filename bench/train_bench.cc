@@ -7,12 +7,13 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/train_setup.h"
+#include "nets/cpu_runtime.h"
 
 namespace agnapprox {
 namespace {
 
 void BM_TrainStep(benchmark::State& state, const char* name, Mode mode) {
-  torch::set_num_threads(2);
+  ConfigureCpu(2);
   TrainSetup s = MakeTrainSetup(name, mode);
   torch::optim::SGD sgd(s.net->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
   for (auto _ : state) {
@@ -26,7 +27,7 @@ void BM_TrainStep(benchmark::State& state, const char* name, Mode mode) {
 }
 
 void BM_EvalStep(benchmark::State& state, const char* name, Mode mode) {
-  torch::set_num_threads(2);
+  ConfigureCpu(2);
   TrainSetup s = MakeTrainSetup(name, mode);
   s.net->eval();
   torch::NoGradGuard no_grad;

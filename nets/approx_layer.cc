@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 namespace agnapprox {
 namespace {
@@ -13,6 +14,24 @@ constexpr int64_t kWeightMin = -128, kWeightMax = 127;
 // Averaging constant of the activation observer (as PyTorch's
 // MovingAverageMinMaxObserver).
 constexpr double kObserverMomentum = 0.01;
+
+// The epilogue of the approximate forward, y = float((acc - offset) * scale)
+// + shift, for one output channel's run of positions (RescaleRun) or for one
+// row across the outputs (RescaleRow, linear layers). Plain loops the
+// compiler vectorises.
+void RescaleRun(const int32_t* acc, int64_t n, double offset, double scale, float shift,
+                float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    out[i] = static_cast<float>((static_cast<double>(acc[i]) - offset) * scale) + shift;
+  }
+}
+
+void RescaleRow(const int32_t* acc, int64_t n, const double* offset, double scale,
+                const float* shift, float* out) {
+  for (int64_t i = 0; i < n; ++i) {
+    out[i] = static_cast<float>((static_cast<double>(acc[i]) - offset[i]) * scale) + shift[i];
+  }
+}
 
 std::vector<int64_t> Pair(const torch::ExpandingArray<2>& a) {
   return {(*a)[0], (*a)[1]};
@@ -82,6 +101,13 @@ void ApproxLayerImpl::RegisterState(const torch::Tensor& init_weight,
 void ApproxLayerImpl::set_table(const std::vector<int32_t>& products,
                                 const std::string& name) {
   gemm_ = std::make_shared<LutGemm>(products);
+  // Tiles on LibTorch's own threads, not a second pool beside them.
+  gemm_->set_parallel_for(
+      [](int /*threads*/, size_t count, const std::function<void(size_t)>& task) {
+        at::parallel_for(0, static_cast<int64_t>(count), 1, [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i) task(static_cast<size_t>(i));
+        });
+      });
   multiplier_name_ = name;
   compensation_.clear();  // it belonged to the previous table
 }
@@ -106,10 +132,6 @@ OperandTrace ApproxLayerImpl::TakeTrace() {
   OperandTrace t = std::move(trace_);
   trace_ = OperandTrace{};
   return t;
-}
-
-int64_t ApproxLayerImpl::OutputSize(const torch::Tensor& x, int d) const {
-  return (x.size(2 + d) + 2 * padding_[d] - dilation_[d] * (kernel_[d] - 1) - 1) / stride_[d] + 1;
 }
 
 torch::Tensor ApproxLayerImpl::Apply(const torch::Tensor& x, const torch::Tensor& w) const {
@@ -154,114 +176,228 @@ QuantParams ApproxLayerImpl::WeightQuantParams() const {
   return q;
 }
 
-torch::Tensor ApproxLayerImpl::ActivationCodes(const torch::Tensor& x,
-                                               const QuantParams& q) const {
-  return torch::clamp(torch::round(x / q.scale) + q.zero_point, kActMin, kActMax);
+struct StraightThrough {
+  torch::Tensor input, input_mask;    // fake-quantised x, lo <= q <= hi
+  torch::Tensor weight, weight_mask;  // the same for the weights
+};
+
+torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q, torch::Tensor* in_range) const {
+  const float inv = 1.0f / static_cast<float>(q.scale);
+  const torch::Tensor unclamped = torch::round(weight.detach() * static_cast<double>(inv));
+  if (in_range != nullptr) *in_range = (unclamped >= kWeightMin) & (unclamped <= kWeightMax);
+  return torch::clamp(unclamped, kWeightMin, kWeightMax);
 }
 
-torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q) const {
-  return torch::clamp(torch::round(weight.detach() / q.scale), kWeightMin, kWeightMax);
-}
-
-torch::Tensor ApproxLayerImpl::GroupedCodes(const torch::Tensor& codes, const QuantParams& q,
-                                            bool transposed, int64_t* positions) const {
-  if (!is_conv_) {
-    *positions = 1;
-    return transposed ? codes.t().unsqueeze(0) : codes.unsqueeze(0);
+ConvGeometry ApproxLayerImpl::Geometry(const torch::Tensor& x) const {
+  ConvGeometry g;
+  g.batch = x.size(0);
+  g.channels = x.size(1);
+  g.height = x.size(2);
+  g.width = x.size(3);
+  g.groups = groups_;
+  for (int d = 0; d < 2; ++d) {
+    g.kernel[d] = kernel_[d];
+    g.stride[d] = stride_[d];
+    g.padding[d] = padding_[d];
+    g.dilation[d] = dilation_[d];
   }
-  // One unfold for every group: its rows are channel-major, so group g's
-  // fan_in values are the g-th contiguous slice.
-  const torch::Tensor cols =
-      F::unfold(codes - q.zero_point,
-                F::UnfoldFuncOptions(torch::ExpandingArray<2>(kernel_))
-                    .dilation(torch::ExpandingArray<2>(dilation_))
-                    .padding(torch::ExpandingArray<2>(padding_))
-                    .stride(torch::ExpandingArray<2>(stride_))) +
-      q.zero_point;  // [B, groups * fan_in, L]
-  const int64_t batch = cols.size(0), l = cols.size(2);
-  *positions = l;
-  const torch::Tensor split = cols.reshape({batch, groups_, fan_in_, l});
-  if (transposed) return split.permute({1, 2, 0, 3}).reshape({groups_, fan_in_, batch * l});
-  return split.permute({1, 0, 3, 2}).reshape({groups_, batch * l, fan_in_});
+  return g;
 }
+
+const uint8_t* ApproxLayerImpl::QuantiseInput(const torch::Tensor& x, const QuantParams& q,
+                                              StraightThrough* saved) {
+  TORCH_CHECK(x.scalar_type() == torch::kFloat, "approximate layers take float input");
+  TORCH_CHECK(is_conv_ ? x.dim() == 4 : x.dim() == 2, "approximate ", is_conv_ ? "conv" : "linear",
+              " layer got a ", x.dim(), "-d input");
+  const torch::Tensor in = x.detach().contiguous();
+  ActivationQuantiser quantiser;
+  quantiser.scale = static_cast<float>(q.scale);
+  quantiser.zero_point = q.zero_point;
+  quantiser.lo = kActMin;
+  quantiser.hi = kActMax;
+  float* fq = nullptr;
+  bool* mask = nullptr;
+  if (saved != nullptr) {
+    saved->input = torch::empty_like(in);
+    saved->input_mask = torch::empty(in.sizes(), torch::kBool);
+    fq = saved->input.data_ptr<float>();
+    mask = saved->input_mask.data_ptr<bool>();
+  }
+  codes_.resize(in.numel());
+  QuantiseActivations(in.data_ptr<float>(), in.numel(), quantiser, codes_.data(), fq, mask,
+                      /*row_length=*/is_conv_ ? 0 : in.size(1));
+  return codes_.data();
+}
+
+torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThrough* saved) {
+  TORCH_CHECK(gemm_ != nullptr, "layer has no multiplier table in approx mode");
+  torch::NoGradGuard no_grad;
+  const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
+  const uint8_t* codes = QuantiseInput(x, qa, saved);
+  const ConvGeometry g = is_conv_ ? Geometry(x) : ConvGeometry();
+  const int64_t rows = is_conv_ ? g.batch * g.Positions() : x.size(0);
+  torch::Tensor w_in_range;
+  const torch::Tensor wcodes = WeightCodes(qw, saved != nullptr ? &w_in_range : nullptr);
+  if (saved != nullptr) {
+    saved->weight = wcodes * static_cast<double>(static_cast<float>(qw.scale));
+    saved->weight_mask = w_in_range;
+  }
+  const int64_t out_g = out_ / groups_;
+  const torch::Tensor b = (wcodes + 128).to(torch::kUInt8).contiguous();  // [out][fan_in]
+  accumulators_.resize(out_ * rows);
+  int32_t* c = accumulators_.data();
+  if (is_conv_) {  // C = [G][out_g][rows], A's columns built tile by tile
+    const uint8_t pad = static_cast<uint8_t>(qa.zero_point + 128);
+    const Im2colPlan plan = MakeIm2colPlan(g);
+    gemm_->MultiplyFilled(
+        [&](int64_t group, int64_t first, int64_t count, uint8_t* tile) {
+          Im2colTile(codes, plan, pad, group, first, count, LutGemm::kTileRows, tile);
+        },
+        /*lowest=*/128 + kActMin, /*highest=*/128 + kActMax, groups_, rows,
+        b.data_ptr<uint8_t>(), out_g, fan_in_, c, torch::get_num_threads());
+  } else {  // A = [in][rows], C = [rows][out]
+    gemm_->MultiplyGroupedTransposed(codes, 1, rows, b.data_ptr<uint8_t>(), out_, fan_in_, c,
+                                     torch::get_num_threads());
+  }
+  // Per output: the zero point's share, zp sum_k w_k (the real result is
+  // s_x s_w (sum_k P(q_k, w_k) - zp sum_k w_k)), then the compensation.
+  const torch::Tensor wflat = wcodes.reshape({out_, fan_in_});
+  const torch::Tensor wsum = wflat.sum(1).to(torch::kDouble).contiguous();
+  torch::Tensor correction;
+  if (!compensation_.empty()) {
+    const torch::Tensor table = torch::from_blob(compensation_.data(), {256}, torch::kDouble);
+    correction = table.index_select(0, (wflat + 128).to(torch::kLong).flatten())
+                     .reshape({out_, fan_in_})
+                     .sum(1)
+                     .contiguous();
+  }
+  // y = s_x s_w (acc - zp sum_k w_k - compensation) + bias, per output o:
+  // its offset and bias once, then a loop the compiler vectorises.
+  const double* ws = wsum.data_ptr<double>();
+  const double* corr = correction.defined() ? correction.data_ptr<double>() : nullptr;
+  const torch::Tensor bias_values = bias.defined() ? bias.detach().contiguous() : torch::Tensor();
+  const float* bv = bias_values.defined() ? bias_values.data_ptr<float>() : nullptr;
+  std::vector<double> offset(out_);
+  std::vector<float> shift(out_, 0.0f);
+  for (int64_t o = 0; o < out_; ++o) {
+    offset[o] = static_cast<double>(qa.zero_point) * ws[o] + (corr != nullptr ? corr[o] : 0.0);
+    if (bv != nullptr) shift[o] = bv[o];
+  }
+  const double scale = qa.scale * qw.scale;
+  if (!is_conv_) {
+    torch::Tensor y = torch::empty({rows, out_}, torch::kFloat);
+    float* yp = y.data_ptr<float>();
+    at::parallel_for(0, rows, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        RescaleRow(c + r * out_, out_, offset.data(), scale, shift.data(), yp + r * out_);
+      }
+    });
+    return y;
+  }
+  const int64_t positions = g.Positions();
+  torch::Tensor y = torch::empty({g.batch, out_, g.OutputSize(0), g.OutputSize(1)}, torch::kFloat);
+  float* yp = y.data_ptr<float>();
+  // Output channel o = g * out_g + j is C's row block [g][j]: its rows are
+  // the batch's positions in order, so y[b][o] is one contiguous run.
+  at::parallel_for(0, out_ * g.batch, 8, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t o = task / g.batch, bi = task % g.batch;
+      RescaleRun(c + o * rows + bi * positions, positions, offset[o], scale, shift[o],
+                 yp + (bi * out_ + o) * positions);
+    }
+  });
+  return y;
+}
+
+// Forward: the table GEMM. Backward: straight-through, the gradients of the
+// exact quantised operation, from the saved fake-quantised operands.
+class ApproxFunction : public torch::autograd::Function<ApproxFunction> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x,
+                               const torch::Tensor& weight, const torch::Tensor& bias,
+                               ApproxLayerImpl* layer) {
+    StraightThrough saved;
+    torch::Tensor y = layer->ApproxCompute(x, &saved);
+    ctx->save_for_backward({saved.input, saved.input_mask, saved.weight, saved.weight_mask});
+    ctx->saved_data["conv"] = layer->is_conv_;
+    ctx->saved_data["bias"] = bias.numel() > 0;
+    ctx->saved_data["stride"] = layer->stride_;
+    ctx->saved_data["padding"] = layer->padding_;
+    ctx->saved_data["dilation"] = layer->dilation_;
+    ctx->saved_data["groups"] = layer->groups_;
+    (void)weight;
+    return y;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const torch::autograd::variable_list s = ctx->get_saved_variables();
+    const torch::Tensor& x = s[0];
+    const torch::Tensor& w = s[2];
+    const torch::Tensor gy = grads[0].contiguous();
+    const bool has_bias = ctx->saved_data["bias"].toBool();
+    const bool need_x = ctx->needs_input_grad(0), need_w = ctx->needs_input_grad(1);
+    const bool need_b = has_bias && ctx->needs_input_grad(2);
+    torch::Tensor gx, gw, gb;
+    if (ctx->saved_data["conv"].toBool()) {
+      const std::vector<int64_t> stride = ctx->saved_data["stride"].toIntVector();
+      const std::vector<int64_t> padding = ctx->saved_data["padding"].toIntVector();
+      const std::vector<int64_t> dilation = ctx->saved_data["dilation"].toIntVector();
+      const std::vector<int64_t> bias_sizes = {w.size(0)};
+      std::tie(gx, gw, gb) = at::convolution_backward(
+          gy, x, w, has_bias ? c10::OptionalIntArrayRef(bias_sizes) : c10::nullopt, stride,
+          padding, dilation, /*transposed=*/false, /*output_padding=*/{0, 0},
+          ctx->saved_data["groups"].toInt(), {need_x, need_w, need_b});
+    } else {
+      if (need_x) gx = gy.mm(w);
+      if (need_w) gw = gy.t().mm(x);
+      if (need_b) gb = gy.sum(0);
+    }
+    if (gx.defined()) gx = gx * s[1];
+    if (gw.defined()) gw = gw * s[3];
+    return {gx, gw, gb, torch::Tensor()};
+  }
+};
 
 torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
-  TORCH_CHECK(gemm_ != nullptr, "layer has no multiplier table in approx mode");
-  const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
-  torch::Tensor result;
-  {
-    torch::NoGradGuard no_grad;
-    const torch::Tensor act = ActivationCodes(x.detach(), qa);
-    const torch::Tensor wcodes = WeightCodes(qw);
-    const int64_t batch = x.size(0);
-    const int64_t out_g = out_ / groups_;
-    // All groups in one table GEMM: a = [G][fan_in][rows] (im2col's own
-    // order, read in place), b = [G][out_g][fan_in].
-    int64_t positions = 1;
-    const torch::Tensor columns = GroupedCodes(act, qa, /*transposed=*/true, &positions);
-    const torch::Tensor a = (columns + 128).to(torch::kUInt8).contiguous();
-    const torch::Tensor w = wcodes.reshape({groups_, out_g, fan_in_});
-    const torch::Tensor b = (w + 128).to(torch::kUInt8).contiguous();
-    const int64_t m = a.size(2);
-    torch::Tensor c = torch::empty({groups_, m, out_g}, torch::kInt32);
-    gemm_->MultiplyGroupedTransposed(a.data_ptr<uint8_t>(), groups_, m, b.data_ptr<uint8_t>(),
-                                     out_g, fan_in_, c.data_ptr<int32_t>(),
-                                     torch::get_num_threads());
-    // Zero point: sum_k P(q_k, w_k) stands for sum_k q_k w_k, and the real
-    // result is s_x s_w (sum_k q_k w_k - zp sum_k w_k).
-    const torch::Tensor wsum = w.sum(2).to(torch::kDouble).unsqueeze(1);  // [G, 1, out_g]
-    torch::Tensor acc = c.to(torch::kDouble) - qa.zero_point * wsum;
-    if (!compensation_.empty()) {
-      const torch::Tensor g = torch::from_blob(compensation_.data(), {256}, torch::kDouble);
-      const torch::Tensor correction =
-          g.index_select(0, (w + 128).to(torch::kLong).flatten()).reshape(w.sizes()).sum(2);
-      acc = acc - correction.unsqueeze(1);  // [G, 1, out_g]
-    }
-    const torch::Tensor yg = (acc * (qa.scale * qw.scale)).to(torch::kFloat);
-    torch::Tensor y = yg.permute({1, 0, 2}).reshape({m, out_});  // [B * positions, out]
-    if (is_conv_) {
-      y = y.reshape({batch, positions, out_})
-              .permute({0, 2, 1})
-              .reshape({batch, out_, OutputSize(x, 0), OutputSize(x, 1)});
-      if (bias.defined()) y = y + bias.detach().reshape({1, out_, 1, 1});
-    } else if (bias.defined()) {
-      y = y + bias.detach();
-    }
-    result = y;
-  }
-  // Straight-through: the value of the approximate result, the gradients of
-  // the exact quantised operation. Without a backward pass (evaluation,
-  // tracing) the exact operation is not needed at all.
-  if (!torch::GradMode::is_enabled() ||
-      !(x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()))) {
-    return result;
-  }
-  const torch::Tensor exact = Apply(
-      torch::fake_quantize_per_tensor_affine(x, qa.scale, qa.zero_point, kActMin, kActMax),
-      torch::fake_quantize_per_tensor_affine(weight, qw.scale, 0, kWeightMin, kWeightMax));
-  return exact + (result - exact).detach();
+  const bool needs_backward =
+      torch::GradMode::is_enabled() &&
+      (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  if (!needs_backward) return ApproxCompute(x, nullptr);
+  // Function inputs must be defined: a bias-free layer passes an empty
+  // placeholder, which gets no gradient.
+  return ApproxFunction::apply(x, weight, bias.defined() ? bias : torch::empty({0}), this);
 }
 
 void ApproxLayerImpl::Record(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
-  const torch::Tensor act = ActivationCodes(x.detach(), qa);
+  const uint8_t* codes = QuantiseInput(x, qa, nullptr);
+  int64_t rows = x.size(0);
+  const uint8_t* a = codes;  // linear: [in][rows]
+  if (is_conv_) {
+    const ConvGeometry g = Geometry(x);
+    rows = g.batch * g.Positions();
+    columns_.resize(groups_ * fan_in_ * rows);
+    Im2colIndices(codes, g, static_cast<uint8_t>(qa.zero_point + 128), columns_.data());
+    a = columns_.data();
+  }
+  // [G][fan_in][rows] indices -> [G][rows][fan_in] codes, flattened to rows of fan_in.
+  const torch::Tensor columns =
+      torch::from_blob(const_cast<uint8_t*>(a), {groups_, fan_in_, rows}, torch::kUInt8);
+  const torch::Tensor features =
+      (columns.permute({0, 2, 1}).to(torch::kShort) - 128).contiguous();
   trace_.fan_in = fan_in_;
-  int64_t positions;
-  const torch::Tensor rows =
-      GroupedCodes(act, qa, /*transposed=*/false, &positions)
-          .reshape({-1, fan_in_})
-          .to(torch::kShort)
-          .contiguous();
-  trace_.features.insert(trace_.features.end(), rows.data_ptr<int16_t>(),
-                         rows.data_ptr<int16_t>() + rows.numel());
+  trace_.features.insert(trace_.features.end(), features.data_ptr<int16_t>(),
+                         features.data_ptr<int16_t>() + features.numel());
   const torch::Tensor w = WeightCodes(qw).to(torch::kShort).contiguous();
   trace_.weights.assign(w.data_ptr<int16_t>(), w.data_ptr<int16_t>() + w.numel());
 }
 
 torch::Tensor ApproxLayerImpl::forward(const torch::Tensor& x) {
   if (is_conv_ && opcount_ == 0) {
-    opcount_ = out_ * OutputSize(x, 0) * OutputSize(x, 1) * fan_in_;
+    const ConvGeometry g = Geometry(x);
+    opcount_ = out_ * g.Positions() * fan_in_;
   }
   if (mode_ == Mode::kBaseline) return Apply(x, weight);
   if (is_training() || observed_.item<float>() == 0) Observe(x);

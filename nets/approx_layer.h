@@ -7,7 +7,12 @@
 //   training only; sigma is a learnable parameter that receives gradients.
 // - kApprox: the integer operands go through the layer's product table
 //   (LutGemm); the result is rescaled and the bias added. Backward is
-//   straight-through: the gradients of the exact quantised operation.
+//   straight-through: the gradients of the exact quantised operation,
+//   computed from the saved fake-quantised operands (the exact forward
+//   result is never needed, so it is never computed).
+//
+// Quantisation is LibTorch's fake_quantize_per_tensor_affine's, in every
+// mode and in the traces: code = clamp(zp + nearbyint(x * (1.0f / scale))).
 //
 //   ApproxLayer conv1(torch::nn::Conv2dOptions(1, 6, 5).padding(2).bias(false));
 //   conv1->set_mode(Mode::kQat);
@@ -25,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "multipliers/lut_gemm/lut_gemm.h"
+#include "nets/quantised_im2col.h"
 
 namespace agnapprox {
 
@@ -45,6 +51,10 @@ struct OperandTrace {
   std::vector<int16_t> features;
   std::vector<int16_t> weights;
 };
+
+// What the straight-through backward keeps from an approximate forward.
+struct StraightThrough;
+class ApproxFunction;
 
 class ApproxLayerImpl : public torch::nn::Module {
  public:
@@ -100,13 +110,19 @@ class ApproxLayerImpl : public torch::nn::Module {
   // Conv output height (d = 0) or width (d = 1) for input x [B, C, H, W].
   int64_t OutputSize(const torch::Tensor& x, int d) const;
   void Observe(const torch::Tensor& x);
-  torch::Tensor ActivationCodes(const torch::Tensor& x, const QuantParams& q) const;
-  torch::Tensor WeightCodes(const QuantParams& q) const;
-  // Activation codes of every group at once, as [groups, rows, fan_in], or
-  // [groups, fan_in, rows] when `transposed`.
-  torch::Tensor GroupedCodes(const torch::Tensor& codes, const QuantParams& q, bool transposed,
-                             int64_t* positions) const;
+  // Weight codes and, when `in_range` is not null, where the unclamped code
+  // was inside the range (the straight-through mask).
+  torch::Tensor WeightCodes(const QuantParams& q, torch::Tensor* in_range = nullptr) const;
+  ConvGeometry Geometry(const torch::Tensor& x) const;
+  // Quantises x into table indices in a buffer reused across calls: for a
+  // conv layer x's own layout [B][C][H][W] (the GEMM builds its columns
+  // tile by tile), for a linear layer transposed, [in][B] (the GEMM's A).
+  // With `saved`, also the fake-quantised input and its mask for backward.
+  const uint8_t* QuantiseInput(const torch::Tensor& x, const QuantParams& q,
+                               StraightThrough* saved);
   torch::Tensor ApproxForward(const torch::Tensor& x);
+  friend class ApproxFunction;
+  torch::Tensor ApproxCompute(const torch::Tensor& x, StraightThrough* saved);
   void Record(const torch::Tensor& x);
 
   bool is_conv_;
@@ -123,6 +139,9 @@ class ApproxLayerImpl : public torch::nn::Module {
   std::string unsupported_;
   bool tracing_ = false;
   OperandTrace trace_;
+  // Buffers of the approximate forward, reused across steps.
+  std::vector<uint8_t> codes_, columns_;  // columns_: traces only
+  std::vector<int32_t> accumulators_;
 };
 TORCH_MODULE(ApproxLayer);
 

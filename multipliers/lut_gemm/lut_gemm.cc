@@ -47,29 +47,40 @@ const char* LutGemm::kernel() const {
 
 void LutGemm::Multiply(const uint8_t* a, int64_t m, const uint8_t* b, int64_t n, int64_t k,
                        int32_t* c, int threads) const {
-  Run(a, /*transposed=*/false, /*c_transposed=*/false, 1, m, b, n, k, c, threads);
+  Run(a, nullptr, 0, 255, /*transposed=*/false, /*c_transposed=*/false, 1, m, b, n, k, c,
+      threads);
 }
 
 void LutGemm::MultiplyGrouped(const uint8_t* a, int64_t groups, int64_t m, const uint8_t* b,
                               int64_t n, int64_t k, int32_t* c, int threads) const {
-  Run(a, /*transposed=*/false, /*c_transposed=*/false, groups, m, b, n, k, c, threads);
+  Run(a, nullptr, 0, 255, /*transposed=*/false, /*c_transposed=*/false, groups, m, b, n, k, c,
+      threads);
 }
 
 void LutGemm::MultiplyGroupedTransposed(const uint8_t* at, int64_t groups, int64_t m,
                                         const uint8_t* b, int64_t n, int64_t k, int32_t* c,
                                         int threads) const {
-  Run(at, /*transposed=*/true, /*c_transposed=*/false, groups, m, b, n, k, c, threads);
+  Run(at, nullptr, 0, 255, /*transposed=*/true, /*c_transposed=*/false, groups, m, b, n, k, c,
+      threads);
 }
 
 void LutGemm::MultiplyGroupedColumnMajor(const uint8_t* at, int64_t groups, int64_t m,
                                          const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
                                          int threads) const {
-  Run(at, /*transposed=*/true, /*c_transposed=*/true, groups, m, b, n, k, ct, threads);
+  Run(at, nullptr, 0, 255, /*transposed=*/true, /*c_transposed=*/true, groups, m, b, n, k, ct,
+      threads);
 }
 
-void LutGemm::Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t groups,
-                  int64_t m, const uint8_t* b, int64_t n, int64_t k, int32_t* c,
-                  int threads) const {
+void LutGemm::MultiplyFilled(const TileFiller& fill, int lowest, int highest, int64_t groups,
+                             int64_t m, const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
+                             int threads) const {
+  Run(nullptr, &fill, lowest, highest, /*transposed=*/true, /*c_transposed=*/true, groups, m, b,
+      n, k, ct, threads);
+}
+
+void LutGemm::Run(const uint8_t* a, const TileFiller* fill, int lowest, int highest,
+                  bool transposed, bool c_transposed, int64_t groups, int64_t m,
+                  const uint8_t* b, int64_t n, int64_t k, int32_t* c, int threads) const {
   if (groups == 0 || m == 0 || n == 0) return;
   if (k == 0) {
     std::fill(c, c + groups * m * n, 0);
@@ -77,8 +88,11 @@ void LutGemm::Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t 
   }
   const lut_gemm_internal::PackedTable* packed = portable_only_ ? nullptr : packed_.get();
   Window window;
-  if (packed != nullptr) window = lut_gemm_internal::FindWindow(*packed, a, groups * m * k, k);
-  // Tasks are (group, block of 64 rows, range of columns): all groups in one
+  if (packed != nullptr) {
+    if (fill == nullptr) lut_gemm_internal::IndexRange(a, groups * m * k, &lowest, &highest);
+    window = lut_gemm_internal::MakeWindow(*packed, lowest, highest, k);
+  }
+  // Tasks are (group, tile of rows, range of columns): all groups in one
   // parallel loop (depthwise convolution is many tiny GEMMs), and enough
   // column ranges to keep every thread busy when there are few row blocks.
   const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
@@ -94,8 +108,16 @@ void LutGemm::Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t 
     tile.col0 = (rest % chunks) * chunk;
     tile.cols = std::min(chunk, n - tile.col0);
     if (tile.cols <= 0) return;
-    const Operands op{a + g * m * k, transposed, m, b + g * n * k, n, k, c + g * m * n,
-                      c_transposed};
+    const Operands op{fill == nullptr ? a + g * m * k : nullptr,
+                      transposed,
+                      m,
+                      b + g * n * k,
+                      n,
+                      k,
+                      c + g * m * n,
+                      c_transposed,
+                      fill,
+                      g};
     if (packed != nullptr) {
       lut_gemm_internal::Avx512VbmiTile(*packed, window, op, tile);
     } else {

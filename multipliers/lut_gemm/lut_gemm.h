@@ -66,6 +66,23 @@ class LutGemm {
                                   const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
                                   int threads = 0) const;
 
+  // Rows per tile: the unit in which the kernels read A.
+  static constexpr int64_t kTileRows = 128;
+
+  // A supplied tile by tile instead of materialised (an implicit im2col:
+  // the convolution's columns are built in cache, tile by tile, and never
+  // written out whole). fill(group, first, count, tile) writes rows
+  // [first, first + count) of group's A as [k][kTileRows] bytes, row r of
+  // step kk at tile[kk * kTileRows + r]; rows past `count` must hold valid
+  // indices too (repeating the last row does). Every index of A, those
+  // included, lies in [lowest, highest]. C is as MultiplyGroupedColumnMajor's:
+  // [groups][N][M].
+  using TileFiller =
+      std::function<void(int64_t group, int64_t first, int64_t count, uint8_t* tile)>;
+  void MultiplyFilled(const TileFiller& fill, int lowest, int highest, int64_t groups,
+                      int64_t m, const uint8_t* b, int64_t n, int64_t k, int32_t* ct,
+                      int threads = 0) const;
+
   // How a product's tiles are spread over threads: calls task(i) for every
   // i in [0, count) on up to `threads` threads, in any order (the result
   // does not depend on it). The default is RunTasks (io/parallel.h). A
@@ -84,8 +101,9 @@ class LutGemm {
  private:
   friend class lut_gemm_internal::LutGemmPeer;  // tests and benchmarks
 
-  void Run(const uint8_t* a, bool transposed, bool c_transposed, int64_t groups, int64_t m,
-           const uint8_t* b, int64_t n, int64_t k, int32_t* c, int threads) const;
+  void Run(const uint8_t* a, const TileFiller* fill, int lowest, int highest, bool transposed,
+           bool c_transposed, int64_t groups, int64_t m, const uint8_t* b, int64_t n,
+           int64_t k, int32_t* c, int threads) const;
 
   std::vector<int32_t> products_;
   // The AVX-512 kernel's byte tables; null when this table or this CPU

@@ -1,5 +1,7 @@
 #include "multipliers/lut_gemm/lut_gemm.h"
 
+#include <algorithm>
+#include <atomic>
 #include <random>
 #include <thread>
 
@@ -229,7 +231,48 @@ TEST(LutGemm, InjectedParallelForSplitsTheTasks) {
     gemm.Multiply(a.data(), s.m, b.data(), s.n, s.k, got.data(), 2);
     EXPECT_EQ(got, want) << portable;
     EXPECT_EQ(calls, 1u);
-    EXPECT_GE(tasks, 16u);  // 16 blocks of 64 rows
+    EXPECT_GE(tasks, 8u);  // 8 tiles of 128 rows
+  }
+}
+
+// A supplied tile by tile gives the same C as A materialised, on both
+// kernels, for partial tiles, groups and both thread counts; the filler sees
+// every tile of every group once per column range.
+TEST(LutGemm, FilledTilesEqualTheMaterialisedProduct) {
+  std::mt19937_64 rng(11);
+  const std::vector<int32_t> t = RandomTable(rng, -16000, 16000);
+  for (bool portable : {false, true}) {
+    LutGemm gemm(t);
+    if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
+    for (Shape s : {Shape{784, 6, 25}, Shape{100, 16, 150}, Shape{4097, 6, 25}, Shape{5, 2, 1}}) {
+      for (int64_t groups : {1, 2}) {
+        const std::vector<uint8_t> a = RandomIndices(rng, groups * s.m * s.k, 140, 250);
+        const std::vector<uint8_t> b = RandomIndices(rng, groups * s.n * s.k, 0, 255);
+        const std::vector<uint8_t> at = TransposeGroups(a, groups, s.m, s.k);
+        std::vector<int32_t> want(groups * s.m * s.n), ct(want.size(), -5);
+        gemm.MultiplyGroupedColumnMajor(at.data(), groups, s.m, b.data(), s.n, s.k, want.data(),
+                                        1);
+        std::atomic<int64_t> rows_filled{0};
+        const LutGemm::TileFiller fill = [&](int64_t g, int64_t first, int64_t count,
+                                             uint8_t* tile) {
+          rows_filled += count;
+          for (int64_t kk = 0; kk < s.k; ++kk) {
+            for (int64_t r = 0; r < LutGemm::kTileRows; ++r) {
+              const int64_t i = first + std::min(r, count - 1);
+              tile[kk * LutGemm::kTileRows + r] = at[g * s.m * s.k + kk * s.m + i];
+            }
+          }
+        };
+        for (int threads : {1, 2}) {
+          rows_filled = 0;
+          gemm.MultiplyFilled(fill, 140, 250, groups, s.m, b.data(), s.n, s.k, ct.data(),
+                              threads);
+          ASSERT_EQ(ct, want) << portable << " " << groups << "x" << s.m << "x" << s.n << "x"
+                              << s.k << " threads " << threads;
+          EXPECT_EQ(rows_filled % (groups * s.m), 0);
+        }
+      }
+    }
   }
 }
 

@@ -23,6 +23,7 @@ namespace lut_gemm_internal {
 // a column.
 struct PackedTable {
   int32_t offset = 0;
+  bool paired = false;  // products - offset in [-16384, 16383]
   std::vector<uint8_t> low_bytes;
   std::vector<uint8_t> high_bytes;
 };
@@ -37,8 +38,11 @@ struct Window {
   int32_t offset_total = 0;  // k * offset, wrapping like the reference
 };
 
-// The window for the `size` indices at `a` and fan-in k.
-Window FindWindow(const PackedTable& table, const uint8_t* a, int64_t size, int64_t k);
+// The smallest and largest of the `size` indices at `a`.
+void IndexRange(const uint8_t* a, int64_t size, int* lowest, int* highest);
+
+// The window for indices in [lowest, highest] and fan-in k.
+Window MakeWindow(const PackedTable& table, int lowest, int highest, int64_t k);
 
 void Avx512VbmiTile(const PackedTable& table, const Window& w, const Operands& op,
                     const Tile& t);

@@ -5,11 +5,15 @@
 
 #include <cstdint>
 
+#include "multipliers/lut_gemm/lut_gemm.h"
+
 namespace agnapprox {
 namespace lut_gemm_internal {
 
-// Rows per tile: one zmm register of byte indices.
-inline constexpr int64_t kBlockRows = 64;
+// Rows per tile: two zmm registers of byte indices, which share each
+// weight column's table loads.
+inline constexpr int64_t kBlockRows = LutGemm::kTileRows;
+static_assert(kBlockRows == 128, "the AVX-512 kernel works on two registers of 64 rows");
 
 // One group's product C = sum_k P[a][b].
 struct Operands {
@@ -21,6 +25,9 @@ struct Operands {
   int64_t k;
   int32_t* c;  // [m][n], or [n][m] when c_transposed
   bool c_transposed = false;
+  // When set, A comes from here ([k][kBlockRows] per tile), not from a.
+  const LutGemm::TileFiller* fill = nullptr;
+  int64_t group = 0;
 };
 
 // Rows [first, first + count) and columns [col0, col0 + cols) of C.
