@@ -10,7 +10,7 @@
 #include <string>
 
 #include "bench/train_setup.h"
-#include "nets/cpu_runtime.h"
+#include "io/command_line.h"
 
 namespace agnapprox {
 namespace {
@@ -49,7 +49,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const char* threads = std::getenv("PROFILE_THREADS");
-  ConfigureCpu(threads != nullptr ? std::atoi(threads) : 1);
+  torch::set_num_threads(threads != nullptr ? std::atoi(threads) : 1);
   const Mode mode = std::string(argv[2]) == "qat" ? Mode::kQat : Mode::kApprox;
   TrainSetup s = MakeTrainSetup(argv[1], mode);
   const bool train = std::string(argv[4]) == "train";
@@ -62,4 +62,8 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace agnapprox
 
-int main(int argc, char** argv) { return agnapprox::Main(argc, argv); }
+int main(int argc, char** argv) {
+  agnapprox::RestartWithPassiveThreads(argv);  // the pipeline's settings
+  agnapprox::KeepFreedMemoryInHeap();
+  return agnapprox::Main(argc, argv);
+}

@@ -7,13 +7,13 @@
 #include <benchmark/benchmark.h>
 
 #include "bench/train_setup.h"
-#include "nets/cpu_runtime.h"
+#include "io/command_line.h"
 
 namespace agnapprox {
 namespace {
 
 void BM_TrainStep(benchmark::State& state, const char* name, Mode mode) {
-  ConfigureCpu(2);
+  torch::set_num_threads(2);
   TrainSetup s = MakeTrainSetup(name, mode);
   torch::optim::SGD sgd(s.net->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
   for (auto _ : state) {
@@ -27,7 +27,7 @@ void BM_TrainStep(benchmark::State& state, const char* name, Mode mode) {
 }
 
 void BM_EvalStep(benchmark::State& state, const char* name, Mode mode) {
-  ConfigureCpu(2);
+  torch::set_num_threads(2);
   TrainSetup s = MakeTrainSetup(name, mode);
   s.net->eval();
   torch::NoGradGuard no_grad;
@@ -53,3 +53,16 @@ TRAIN_BENCH(BM_EvalStep, resnet8, Approx);
 
 }  // namespace
 }  // namespace agnapprox
+
+// Under the pipeline's runtime settings (io/command_line.h), which is what a
+// training run gets: OpenMP threads that wait passively, OpenBLAS on the
+// calling thread, freed tensors kept in the heap.
+int main(int argc, char** argv) {
+  agnapprox::RestartWithPassiveThreads(argv);
+  agnapprox::KeepFreedMemoryInHeap();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -205,7 +205,7 @@ ConvGeometry ApproxLayerImpl::Geometry(const torch::Tensor& x) const {
 }
 
 const uint8_t* ApproxLayerImpl::QuantiseInput(const torch::Tensor& x, const QuantParams& q,
-                                              StraightThrough* saved) {
+                                              bool padded, StraightThrough* saved) {
   TORCH_CHECK(x.scalar_type() == torch::kFloat, "approximate layers take float input");
   TORCH_CHECK(is_conv_ ? x.dim() == 4 : x.dim() == 2, "approximate ", is_conv_ ? "conv" : "linear",
               " layer got a ", x.dim(), "-d input");
@@ -223,6 +223,14 @@ const uint8_t* ApproxLayerImpl::QuantiseInput(const torch::Tensor& x, const Quan
     fq = saved->input.data_ptr<float>();
     mask = saved->input_mask.data_ptr<bool>();
   }
+  if (padded) {
+    const ConvGeometry g = Geometry(in);
+    codes_.resize(g.batch * g.channels * g.PaddedHeight() * g.PaddedWidth() + PaddedSlack(g));
+    const uint8_t pad = static_cast<uint8_t>(q.zero_point + 128);
+    std::fill(codes_.end() - PaddedSlack(g), codes_.end(), pad);
+    QuantisePadded(in.data_ptr<float>(), g, quantiser, pad, codes_.data(), fq, mask);
+    return codes_.data();
+  }
   codes_.resize(in.numel());
   QuantiseActivations(in.data_ptr<float>(), in.numel(), quantiser, codes_.data(), fq, mask,
                       /*row_length=*/is_conv_ ? 0 : in.size(1));
@@ -233,9 +241,13 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
   TORCH_CHECK(gemm_ != nullptr, "layer has no multiplier table in approx mode");
   torch::NoGradGuard no_grad;
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
-  const uint8_t* codes = QuantiseInput(x, qa, saved);
+  // Stride-1 convolutions read padded planes and compute PaddedWidth()
+  // positions per output row (see Im2colPaddedTile).
+  const bool padded = is_conv_ && stride_[0] == 1 && stride_[1] == 1;
+  const uint8_t* codes = QuantiseInput(x, qa, padded, saved);
   const ConvGeometry g = is_conv_ ? Geometry(x) : ConvGeometry();
-  const int64_t rows = is_conv_ ? g.batch * g.Positions() : x.size(0);
+  const int64_t row_width = padded ? g.PaddedWidth() : g.OutputSize(1);  // positions per output row
+  const int64_t rows = is_conv_ ? g.batch * g.OutputSize(0) * row_width : x.size(0);
   torch::Tensor w_in_range;
   const torch::Tensor wcodes = WeightCodes(qw, saved != nullptr ? &w_in_range : nullptr);
   if (saved != nullptr) {
@@ -251,7 +263,11 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
     const Im2colPlan plan = MakeIm2colPlan(g);
     gemm_->MultiplyFilled(
         [&](int64_t group, int64_t first, int64_t count, uint8_t* tile) {
-          Im2colTile(codes, plan, pad, group, first, count, LutGemm::kTileRows, tile);
+          if (padded) {
+            Im2colPaddedTile(codes, plan, pad, group, first, count, LutGemm::kTileRows, tile);
+          } else {
+            Im2colTile(codes, plan, pad, group, first, count, LutGemm::kTileRows, tile);
+          }
         },
         /*lowest=*/128 + kActMin, /*highest=*/128 + kActMax, groups_, rows,
         b.data_ptr<uint8_t>(), out_g, fan_in_, c, torch::get_num_threads());
@@ -294,16 +310,23 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
     });
     return y;
   }
-  const int64_t positions = g.Positions();
-  torch::Tensor y = torch::empty({g.batch, out_, g.OutputSize(0), g.OutputSize(1)}, torch::kFloat);
+  const int64_t oh = g.OutputSize(0), ow = g.OutputSize(1);
+  torch::Tensor y = torch::empty({g.batch, out_, oh, ow}, torch::kFloat);
   float* yp = y.data_ptr<float>();
   // Output channel o = g * out_g + j is C's row block [g][j]: its rows are
-  // the batch's positions in order, so y[b][o] is one contiguous run.
+  // the batch's positions in order, row_width of them per output row.
   at::parallel_for(0, out_ * g.batch, 8, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t o = task / g.batch, bi = task % g.batch;
-      RescaleRun(c + o * rows + bi * positions, positions, offset[o], scale, shift[o],
-                 yp + (bi * out_ + o) * positions);
+      const int32_t* src = c + o * rows + bi * oh * row_width;
+      float* dst = yp + (bi * out_ + o) * oh * ow;
+      if (row_width == ow) {
+        RescaleRun(src, oh * ow, offset[o], scale, shift[o], dst);
+      } else {
+        for (int64_t r = 0; r < oh; ++r) {
+          RescaleRun(src + r * row_width, ow, offset[o], scale, shift[o], dst + r * ow);
+        }
+      }
     }
   });
   return y;
@@ -372,7 +395,7 @@ torch::Tensor ApproxLayerImpl::ApproxForward(const torch::Tensor& x) {
 void ApproxLayerImpl::Record(const torch::Tensor& x) {
   torch::NoGradGuard no_grad;
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
-  const uint8_t* codes = QuantiseInput(x, qa, nullptr);
+  const uint8_t* codes = QuantiseInput(x, qa, /*padded=*/false, nullptr);
   int64_t rows = x.size(0);
   const uint8_t* a = codes;  // linear: [in][rows]
   if (is_conv_) {

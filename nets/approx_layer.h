@@ -116,9 +116,10 @@ class ApproxLayerImpl : public torch::nn::Module {
   ConvGeometry Geometry(const torch::Tensor& x) const;
   // Quantises x into table indices in a buffer reused across calls: for a
   // conv layer x's own layout [B][C][H][W] (the GEMM builds its columns
-  // tile by tile), for a linear layer transposed, [in][B] (the GEMM's A).
-  // With `saved`, also the fake-quantised input and its mask for backward.
-  const uint8_t* QuantiseInput(const torch::Tensor& x, const QuantParams& q,
+  // tile by tile), with padding around each plane when `padded`
+  // (QuantisePadded), for a linear layer transposed, [in][B] (the GEMM's
+  // A). With `saved`, also the fake-quantised input and its mask.
+  const uint8_t* QuantiseInput(const torch::Tensor& x, const QuantParams& q, bool padded,
                                StraightThrough* saved);
   torch::Tensor ApproxForward(const torch::Tensor& x);
   friend class ApproxFunction;

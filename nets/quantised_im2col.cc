@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace agnapprox {
@@ -28,9 +29,11 @@ namespace {
 
 // The loop of QuantiseActivations, one instance per output set so that each
 // vectorises (no branch on the options inside).
+// idx[i + shift] (or, with kTranspose, its transposed place) for x[i].
 template <bool kSave, bool kTranspose>
 void QuantiseRange(const float* x, int64_t begin, int64_t end, const ActivationQuantiser& q,
-                   int64_t row_length, int64_t rows, uint8_t* idx, float* fq, bool* mask) {
+                   int64_t row_length, int64_t rows, uint8_t* idx, int64_t shift, float* fq,
+                   bool* mask) {
   const float inv = 1.0f / q.scale;
   const float zp = static_cast<float>(q.zero_point);
   const float lo = static_cast<float>(q.lo), hi = static_cast<float>(q.hi);
@@ -43,7 +46,7 @@ void QuantiseRange(const float* x, int64_t begin, int64_t end, const ActivationQ
     if (kTranspose) {
       idx[(i % row_length) * rows + i / row_length] = index;
     } else {
-      idx[i] = index;
+      idx[i + shift] = index;
     }
     if (kSave) {
       fq[i] = static_cast<float>(c - q.zero_point) * q.scale;
@@ -62,7 +65,29 @@ void QuantiseActivations(const float* x, int64_t n, const ActivationQuantiser& q
                           : (row_length > 0 ? QuantiseRange<false, true>
                                             : QuantiseRange<false, false>);
   at::parallel_for(0, n, kGrain, [&](int64_t begin, int64_t end) {
-    range(x, begin, end, q, row_length, rows, idx, fq, mask);
+    range(x, begin, end, q, row_length, rows, idx, 0, fq, mask);
+  });
+}
+
+void QuantisePadded(const float* x, const ConvGeometry& g, const ActivationQuantiser& q,
+                    uint8_t pad, uint8_t* idx, float* fq, bool* mask) {
+  const int64_t hp = g.height + 2 * g.padding[0], wp = g.width + 2 * g.padding[1];
+  const int64_t planes = g.batch * g.channels;
+  const auto range = fq != nullptr ? QuantiseRange<true, false> : QuantiseRange<false, false>;
+  at::parallel_for(0, planes, std::max<int64_t>(1, kGrain / (hp * wp)),
+                   [&](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      uint8_t* out = idx + plane * hp * wp;
+      std::fill(out, out + g.padding[0] * wp, pad);
+      std::fill(out + (hp - g.padding[0]) * wp, out + hp * wp, pad);
+      for (int64_t y = 0; y < g.height; ++y) {
+        uint8_t* line = out + (y + g.padding[0]) * wp;
+        std::fill(line, line + g.padding[1], pad);
+        std::fill(line + g.padding[1] + g.width, line + wp, pad);
+        const int64_t first = (plane * g.height + y) * g.width;
+        range(x, first, first + g.width, q, 0, 0, line + g.padding[1], -first, fq, mask);
+      }
+    }
   });
 }
 
@@ -80,8 +105,34 @@ Im2colPlan MakeIm2colPlan(const ConvGeometry& g) {
     // ix = x sx - px + dx inside [0, width).
     row.x_lo = std::clamp<int64_t>((px - row.dx + sx - 1) / sx, 0, ow);
     row.x_hi = std::clamp<int64_t>((g.width + px - row.dx + sx - 1) / sx, row.x_lo, ow);
+    row.padded_offset = (row.channel * g.PaddedHeight() + row.dy) * g.PaddedWidth() + row.dx;
   }
   return plan;
+}
+
+void Im2colPaddedTile(const uint8_t* padded, const Im2colPlan& plan, uint8_t pad,
+                      int64_t group, int64_t first, int64_t count, int64_t tile_rows,
+                      uint8_t* tile) {
+  const ConvGeometry& g = plan.geometry;
+  const int64_t plane = g.PaddedHeight() * g.PaddedWidth();
+  const int64_t per_image = g.OutputSize(0) * g.PaddedWidth();
+  const int64_t fan_in = static_cast<int64_t>(plan.rows.size());
+  const int64_t group_base = group * (g.channels / g.groups) * plane;
+  // Within an image, position p reads byte p + offset of the image's planes:
+  // one copy per fan-in row, two where the tile crosses into the next image.
+  for (int64_t p = first; p < first + count;) {
+    const int64_t image = p / per_image, local = p % per_image;
+    const int64_t n = std::min(first + count - p, per_image - local);
+    const uint8_t* base = padded + image * g.channels * plane + group_base + local;
+    uint8_t* out = tile + (p - first);
+    for (int64_t r = 0; r < fan_in; ++r) {
+      std::memcpy(out + r * tile_rows, base + plan.rows[r].padded_offset, n);
+    }
+    p += n;
+  }
+  for (int64_t r = 0; r < fan_in; ++r) {
+    std::fill(tile + r * tile_rows + count, tile + (r + 1) * tile_rows, pad);
+  }
 }
 
 void Im2colTile(const uint8_t* idx, const Im2colPlan& plan, uint8_t pad, int64_t group,

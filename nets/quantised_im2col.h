@@ -41,6 +41,8 @@ struct ConvGeometry {
     return (in + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d] + 1;
   }
   int64_t FanIn() const { return channels / groups * kernel[0] * kernel[1]; }
+  int64_t PaddedHeight() const { return height + 2 * padding[0]; }
+  int64_t PaddedWidth() const { return width + 2 * padding[1]; }
   int64_t Positions() const { return OutputSize(0) * OutputSize(1); }
 };
 
@@ -52,6 +54,7 @@ struct Im2colPlan {
     int64_t channel;      // within the group
     int64_t dy, dx;       // kernel offsets times dilation
     int64_t x_lo, x_hi;   // output columns whose input column is in the image
+    int64_t padded_offset;  // of its first byte in a group's padded planes
   };
   std::vector<Row> rows;  // FanIn() of them
 };
@@ -64,6 +67,20 @@ Im2colPlan MakeIm2colPlan(const ConvGeometry& g);
 // `pad`, and so do the tile rows past `count`. The table GEMM's TileFiller.
 void Im2colTile(const uint8_t* idx, const Im2colPlan& plan, uint8_t pad, int64_t group,
                 int64_t first, int64_t count, int64_t tile_rows, uint8_t* tile);
+
+// Stride 1 without bounds checks: x quantised into padded planes, each
+// [PaddedHeight()][PaddedWidth()] with `pad` around the image, plus
+// PaddedSlack() bytes of `pad` after the last plane (QuantisePadded). The
+// im2col matrix is then computed over OutputSize(0) x PaddedWidth()
+// positions per image (the columns past OutputSize(1) are computed and
+// thrown away: 2 of 34 for 3x3 on 32x32), and each of its rows is one
+// contiguous run of the padded planes (Im2colPaddedTile).
+inline int64_t PaddedSlack(const ConvGeometry& g) { return g.dilation[1] * g.kernel[1]; }
+void QuantisePadded(const float* x, const ConvGeometry& g, const ActivationQuantiser& q,
+                    uint8_t pad, uint8_t* idx, float* fq, bool* mask);
+void Im2colPaddedTile(const uint8_t* padded, const Im2colPlan& plan, uint8_t pad,
+                      int64_t group, int64_t first, int64_t count, int64_t tile_rows,
+                      uint8_t* tile);
 
 // The whole matrix: out = [groups][FanIn()][batch * Positions()].
 void Im2colIndices(const uint8_t* idx, const ConvGeometry& g, uint8_t pad, uint8_t* out);

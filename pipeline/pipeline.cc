@@ -21,7 +21,6 @@
 #include "nets/data/open_dataset.h"
 #include "nets/onnx/onnx_net.h"
 #include "nets/registry.h"
-#include "nets/cpu_runtime.h"
 #include "nets/train.h"
 #include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
@@ -95,7 +94,8 @@ absl::Status Pipeline::Setup() {
   // LibTorch's threads from --threads before it runs anything; seeded before
   // the network is built (its default generator starts from a random seed,
   // and the initial weights come from it).
-  ConfigureCpu(o_.threads);
+  torch::set_num_threads(o_.threads > 0 ? o_.threads
+                                        : std::max(1u, std::thread::hardware_concurrency()));
   torch::manual_seed(o_.seed);
   std::shared_ptr<OnnxNetImpl> imported;
   if (!o_.model.empty()) {

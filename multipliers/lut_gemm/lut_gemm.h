@@ -85,10 +85,12 @@ class LutGemm {
 
   // How a product's tiles are spread over threads: calls task(i) for every
   // i in [0, count) on up to `threads` threads, in any order (the result
-  // does not depend on it). The default is RunTasks (io/parallel.h). A
-  // LibTorch user passes one built on at::parallel_for, so that the table
-  // GEMM runs on the threads LibTorch already keeps warm instead of a second
-  // pool competing with them for the same cores.
+  // does not depend on it). The default is an OpenMP team (RunTasks,
+  // io/parallel.h, where the compiler has no OpenMP): its workers wait
+  // spinning for a moment after a product, so the next one starts at once,
+  // which is what makes two threads pay on small products. A LibTorch user
+  // may pass one built on at::parallel_for, so that the table GEMM runs on
+  // the threads LibTorch already keeps warm.
   using ParallelFor =
       std::function<void(int threads, size_t count, const std::function<void(size_t)>& task)>;
   void set_parallel_for(ParallelFor parallel_for) { parallel_for_ = std::move(parallel_for); }

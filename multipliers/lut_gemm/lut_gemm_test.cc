@@ -84,7 +84,7 @@ TEST(LutGemm, ZeroOperandWithNonZeroProduct) {
   for (int32_t v : c) EXPECT_EQ(v, 15);
 }
 
-// Shapes above the one-thread cut-off (2^19 multiply-accumulates), so that
+// Shapes above the one-thread cut-off (2^16 multiply-accumulates), so that
 // two threads really split the tiles: both kernels, odd edges, and the
 // reference as the judge.
 TEST(LutGemm, MultiThreadedShapesAreBitIdentical) {
@@ -93,8 +93,9 @@ TEST(LutGemm, MultiThreadedShapesAreBitIdentical) {
   for (bool portable : {false, true}) {
     LutGemm gemm(t);
     if (portable) lut_gemm_internal::LutGemmPeer::ForcePortable(gemm);
-    for (Shape s : {Shape{1000, 9, 61}, Shape{4097, 6, 25}, Shape{130, 120, 400}}) {
-      ASSERT_GE(s.m * s.n * s.k, int64_t{1} << 19);
+    for (Shape s : {Shape{1000, 9, 61}, Shape{4097, 6, 25}, Shape{130, 120, 400},
+                    Shape{784, 6, 25}, Shape{100, 16, 150}}) {
+      ASSERT_GE(s.m * s.n * s.k, int64_t{1} << 16);
       const std::vector<uint8_t> a = RandomIndices(rng, s.m * s.k, 100, 255);
       const std::vector<uint8_t> b = RandomIndices(rng, s.n * s.k, 0, 255);
       std::vector<int32_t> want(s.m * s.n), one(s.m * s.n, -1), two(s.m * s.n, -2);

@@ -12,7 +12,7 @@ fuzzers=(npy_fuzzer idx_fuzzer catalog_fuzzer trace_fuzzer onnx_fuzzer)
 each=$((total / ${#fuzzers[@]}))
 
 missing=()
-for p in clang libclang-rt-14-dev; do
+for p in clang libclang-rt-14-dev libomp-dev; do  # libomp: the table GEMM uses OpenMP
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if ((${#missing[@]})); then
