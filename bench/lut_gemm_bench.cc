@@ -109,6 +109,9 @@ void BM_ExactGemmFloat(benchmark::State& state) {
   SetMacs(state);
 }
 
+// LeNet5's and ResNet8's shapes are there as the networks run them:
+// 784x6x25 and 100x16x150 are LeNet5's convolutions for one image,
+// 131072x16x144 ResNet8's first stage for a batch of 128.
 void Shapes(benchmark::internal::Benchmark* b) {
   b->Args({512, 512, 512})->Args({64, 64, 1024})->Args({784, 6, 25})->Args({100, 16, 150})->Args({131072, 16, 144});
   b->UseRealTime()->Unit(benchmark::kMicrosecond);

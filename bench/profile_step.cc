@@ -5,6 +5,8 @@
 //   profile_step NET MODE STEPS [train|eval]      e.g. lenet5 approx 3 train
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -27,19 +29,36 @@ __attribute__((noinline)) void ProfiledOptimizerStep(torch::optim::SGD& sgd) {
   sgd.zero_grad();
 }
 
-__attribute__((noinline)) void ProfiledSteps(TrainSetup& s, int steps, bool train) {
+struct PhaseTimes {
+  double forward = 0, backward = 0, optimizer = 0;
+};
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+__attribute__((noinline)) PhaseTimes ProfiledSteps(TrainSetup& s, int steps, bool train) {
   torch::optim::SGD sgd(s.net->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
+  PhaseTimes t;
   for (int i = 0; i < steps; ++i) {
+    auto start = std::chrono::steady_clock::now();
     if (train) {
       torch::Tensor loss = torch::nn::functional::cross_entropy(
           ProfiledForward(*s.net, s.images), s.labels);
+      t.forward += Since(start);
+      start = std::chrono::steady_clock::now();
       ProfiledBackward(loss);
+      t.backward += Since(start);
+      start = std::chrono::steady_clock::now();
       ProfiledOptimizerStep(sgd);
+      t.optimizer += Since(start);
     } else {
       torch::NoGradGuard no_grad;
       ProfiledForward(*s.net, s.images);
+      t.forward += Since(start);
     }
   }
+  return t;
 }
 
 int Main(int argc, char** argv) {
@@ -55,7 +74,10 @@ int Main(int argc, char** argv) {
   const bool train = std::string(argv[4]) == "train";
   if (!train) s.net->eval();
   ProfiledSteps(s, 1, train);  // warm-up: first-call allocations, kernel choice
-  ProfiledSteps(s, std::atoi(argv[3]), train);
+  const int steps = std::max(1, std::atoi(argv[3]));
+  const PhaseTimes t = ProfiledSteps(s, steps, train);
+  std::printf("per step: forward %.2f ms, backward %.2f ms, optimizer %.2f ms\n",
+              1e3 * t.forward / steps, 1e3 * t.backward / steps, 1e3 * t.optimizer / steps);
   return 0;
 }
 
