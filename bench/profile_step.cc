@@ -70,7 +70,11 @@ int Main(int argc, char** argv) {
   const char* threads = std::getenv("PROFILE_THREADS");
   torch::set_num_threads(threads != nullptr ? std::atoi(threads) : 1);
   const Mode mode = std::string(argv[2]) == "qat" ? Mode::kQat : Mode::kApprox;
+  const bool table = std::getenv("PROFILE_TABLE_GRADIENT") != nullptr;
   TrainSetup s = MakeTrainSetup(argv[1], mode);
+  for (auto& [n, layer] : s.net->approx_layers()) {
+    layer->set_retrain_gradient(table ? RetrainGradient::kTable : RetrainGradient::kStraightThrough);
+  }
   const bool train = std::string(argv[4]) == "train";
   if (!train) s.net->eval();
   ProfiledSteps(s, 1, train);  // warm-up: first-call allocations, kernel choice

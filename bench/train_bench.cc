@@ -12,9 +12,11 @@
 namespace agnapprox {
 namespace {
 
-void BM_TrainStep(benchmark::State& state, const char* name, Mode mode) {
+void BM_TrainStep(benchmark::State& state, const char* name, Mode mode,
+                  RetrainGradient gradient = RetrainGradient::kStraightThrough) {
   torch::set_num_threads(2);
   TrainSetup s = MakeTrainSetup(name, mode);
+  for (auto& [n, layer] : s.net->approx_layers()) layer->set_retrain_gradient(gradient);
   torch::optim::SGD sgd(s.net->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
   for (auto _ : state) {
     sgd.zero_grad();
@@ -46,6 +48,12 @@ TRAIN_BENCH(BM_TrainStep, lenet5, Qat);
 TRAIN_BENCH(BM_TrainStep, lenet5, Approx);
 TRAIN_BENCH(BM_TrainStep, resnet8, Qat);
 TRAIN_BENCH(BM_TrainStep, resnet8, Approx);
+// Issue #17: retraining with the table's own gradient against ste.
+BENCHMARK_CAPTURE(BM_TrainStep, lenet5_ApproxTable, "lenet5", Mode::kApprox,
+                  RetrainGradient::kTable)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 TRAIN_BENCH(BM_EvalStep, lenet5, Qat);
 TRAIN_BENCH(BM_EvalStep, lenet5, Approx);
 TRAIN_BENCH(BM_EvalStep, resnet8, Qat);

@@ -1,7 +1,11 @@
 #include "nets/approx_layer.h"
 
+#include "multipliers/lut_gemm/table_gradient.h"
+
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <mutex>
 #include <tuple>
 
 namespace agnapprox {
@@ -179,7 +183,32 @@ QuantParams ApproxLayerImpl::WeightQuantParams() const {
 struct StraightThrough {
   torch::Tensor input, input_mask;    // fake-quantised x, lo <= q <= hi
   torch::Tensor weight, weight_mask;  // the same for the weights
+  // RetrainGradient::kTable only: the operands' table indices (activations
+  // as the GEMM's transposed A, [G][fan_in][rows]; weights [out][fan_in]),
+  // the gradient tables, and the quantisation the chain rule needs.
+  torch::Tensor columns, weight_indices, da, db;
+  double input_scale = 1, weight_scale = 1;
+  int64_t zero_point = 0;
 };
+
+namespace {
+
+// Gradient tables per multiplier table, derived once per process.
+std::pair<torch::Tensor, torch::Tensor> CachedGradientTables(const std::vector<int32_t>& table) {
+  static std::mutex mu;
+  static std::map<std::vector<int32_t>, std::pair<torch::Tensor, torch::Tensor>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = cache.find(table);
+  if (it != cache.end()) return it->second;
+  GradientTables t = MakeGradientTables(table, kActMin, kActMax, kWeightMin, kWeightMax);
+  auto tensors = std::make_pair(
+      torch::from_blob(t.da.data(), {65536}, torch::kFloat).clone(),
+      torch::from_blob(t.db.data(), {65536}, torch::kFloat).clone());
+  cache.emplace(table, tensors);
+  return tensors;
+}
+
+}  // namespace
 
 torch::Tensor ApproxLayerImpl::WeightCodes(const QuantParams& q, torch::Tensor* in_range) const {
   const float inv = 1.0f / static_cast<float>(q.scale);
@@ -243,7 +272,9 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
   // Stride-1 convolutions read padded planes and compute PaddedWidth()
   // positions per output row (see Im2colPaddedTile).
-  const bool padded = is_conv_ && stride_[0] == 1 && stride_[1] == 1;
+  // (Not with table gradients: their backward needs the plain im2col matrix.)
+  const bool table_gradient = saved != nullptr && retrain_gradient_ == RetrainGradient::kTable;
+  const bool padded = is_conv_ && stride_[0] == 1 && stride_[1] == 1 && !table_gradient;
   const uint8_t* codes = QuantiseInput(x, qa, padded, saved);
   const ConvGeometry g = is_conv_ ? Geometry(x) : ConvGeometry();
   const int64_t row_width = padded ? g.PaddedWidth() : g.OutputSize(1);  // positions per output row
@@ -254,8 +285,25 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
     saved->weight = wcodes * static_cast<double>(static_cast<float>(qw.scale));
     saved->weight_mask = w_in_range;
   }
+
   const int64_t out_g = out_ / groups_;
   const torch::Tensor b = (wcodes + 128).to(torch::kUInt8).contiguous();  // [out][fan_in]
+  if (table_gradient) {
+    saved->weight_indices = b.reshape({out_, fan_in_});
+    saved->input_scale = qa.scale;
+    saved->weight_scale = qw.scale;
+    saved->zero_point = qa.zero_point;
+    std::tie(saved->da, saved->db) = CachedGradientTables(gemm_->products());
+    if (is_conv_) {  // the im2col matrix, materialised for the backward only
+      saved->columns = torch::empty({groups_, fan_in_, rows}, torch::kUInt8);
+      Im2colIndices(codes, g, static_cast<uint8_t>(qa.zero_point + 128),
+                    saved->columns.data_ptr<uint8_t>());
+    } else {
+      saved->columns = torch::from_blob(const_cast<uint8_t*>(codes), {1, fan_in_, rows},
+                                        torch::kUInt8)
+                           .clone();
+    }
+  }
   accumulators_.resize(out_ * rows);
   int32_t* c = accumulators_.data();
   if (is_conv_) {  // C = [G][out_g][rows], A's columns built tile by tile
@@ -341,7 +389,18 @@ class ApproxFunction : public torch::autograd::Function<ApproxFunction> {
                                ApproxLayerImpl* layer) {
     StraightThrough saved;
     torch::Tensor y = layer->ApproxCompute(x, &saved);
-    ctx->save_for_backward({saved.input, saved.input_mask, saved.weight, saved.weight_mask});
+    const bool table = saved.columns.defined();
+    if (table) {
+      ctx->save_for_backward({saved.input, saved.input_mask, saved.weight, saved.weight_mask,
+                              saved.columns, saved.weight_indices, saved.da, saved.db});
+      ctx->saved_data["input_scale"] = saved.input_scale;
+      ctx->saved_data["weight_scale"] = saved.weight_scale;
+      ctx->saved_data["zero_point"] = saved.zero_point;
+      ctx->saved_data["kernel"] = layer->kernel_;
+    } else {
+      ctx->save_for_backward({saved.input, saved.input_mask, saved.weight, saved.weight_mask});
+    }
+    ctx->saved_data["table"] = table;
     ctx->saved_data["conv"] = layer->is_conv_;
     ctx->saved_data["bias"] = bias.numel() > 0;
     ctx->saved_data["stride"] = layer->stride_;
@@ -362,7 +421,9 @@ class ApproxFunction : public torch::autograd::Function<ApproxFunction> {
     const bool need_x = ctx->needs_input_grad(0), need_w = ctx->needs_input_grad(1);
     const bool need_b = has_bias && ctx->needs_input_grad(2);
     torch::Tensor gx, gw, gb;
-    if (ctx->saved_data["conv"].toBool()) {
+    if (ctx->saved_data["table"].toBool()) {
+      std::tie(gx, gw, gb) = TableBackward(ctx, s, gy, need_x, need_w, need_b);
+    } else if (ctx->saved_data["conv"].toBool()) {
       const std::vector<int64_t> stride = ctx->saved_data["stride"].toIntVector();
       const std::vector<int64_t> padding = ctx->saved_data["padding"].toIntVector();
       const std::vector<int64_t> dilation = ctx->saved_data["dilation"].toIntVector();
@@ -379,6 +440,72 @@ class ApproxFunction : public torch::autograd::Function<ApproxFunction> {
     if (gx.defined()) gx = gx * s[1];
     if (gw.defined()) gw = gw * s[3];
     return {gx, gw, gb, torch::Tensor()};
+  }
+
+ private:
+  // The table's own gradient. With y_o = s_x s_w (sum_k P(q_k, w_ok) -
+  // zp sum_k w_ok - c_o) + b_o and the straight-through step for rounding
+  // (dq/dx = 1/s_x, dw_code/dw = 1/s_w, masked where clamped):
+  //   dL/dx = s_w sum_o g_o Da(q, w_o)            (folded back over im2col)
+  //   dL/dw_ok = s_x sum_rows g_o (Db(q_k, w_ok) - zp)
+  // The compensation c_o is a constant here, as in the straight-through case.
+  static std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> TableBackward(
+      torch::autograd::AutogradContext* ctx, const torch::autograd::variable_list& s,
+      const torch::Tensor& gy, bool need_x, bool need_w, bool need_b) {
+    const torch::Tensor& x = s[0];
+    const torch::Tensor& columns = s[4];  // [G][fan_in][rows]
+    const torch::Tensor& widx = s[5];     // [out][fan_in]
+    const bool conv = ctx->saved_data["conv"].toBool();
+    const int64_t groups = ctx->saved_data["groups"].toInt();
+    const int64_t out = widx.size(0), fan_in = widx.size(1), out_g = out / groups;
+    const int64_t rows = columns.size(2);
+    const double sx = ctx->saved_data["input_scale"].toDouble();
+    const double sw = ctx->saved_data["weight_scale"].toDouble();
+    const int64_t zp = ctx->saved_data["zero_point"].toInt();
+    // g: [G][rows][out_g], rows in the GEMM's order (image-major positions).
+    torch::Tensor g;
+    if (conv) {
+      g = gy.reshape({gy.size(0), groups, out_g, gy.size(2) * gy.size(3)})
+              .permute({1, 0, 3, 2})
+              .contiguous()
+              .reshape({groups, rows, out_g});
+    } else {
+      g = gy.contiguous().reshape({1, rows, out});
+    }
+    torch::Tensor gq = torch::empty({groups, fan_in, rows});
+    torch::Tensor gwc = torch::empty({groups, out_g, fan_in});
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      TableGradients(s[6].data_ptr<float>(), s[7].data_ptr<float>(), g[gi].data_ptr<float>(),
+                     columns[gi].data_ptr<uint8_t>(),
+                     widx.data_ptr<uint8_t>() + gi * out_g * fan_in, rows, out_g, fan_in,
+                     gq[gi].data_ptr<float>(), gwc[gi].data_ptr<float>(),
+                     static_cast<float>(zp), 128 + kActMin, 128 + kActMax,
+                     torch::get_num_threads());
+    }
+    torch::Tensor gx, gw, gb;
+    if (need_x) {
+      if (conv) {
+        const std::vector<int64_t> kernel = ctx->saved_data["kernel"].toIntVector();
+        const int64_t batch = x.size(0);
+        const torch::Tensor cols =
+            gq.reshape({groups * fan_in, batch, rows / batch}).permute({1, 0, 2});
+        gx = torch::nn::functional::fold(
+                 cols, torch::nn::functional::FoldFuncOptions({x.size(2), x.size(3)},
+                                                              torch::ExpandingArray<2>(kernel))
+                           .dilation(torch::ExpandingArray<2>(
+                               ctx->saved_data["dilation"].toIntVector()))
+                           .padding(torch::ExpandingArray<2>(
+                               ctx->saved_data["padding"].toIntVector()))
+                           .stride(torch::ExpandingArray<2>(
+                               ctx->saved_data["stride"].toIntVector()))) *
+             sw;
+      } else {
+        gx = gq[0].t() * sw;
+      }
+    }
+    if (need_w) gw = (gwc * sx).reshape(s[2].sizes());
+    if (need_b) gb = conv ? gy.sum({0, 2, 3}) : gy.sum(0);
+    return {gx, gw, gb};
   }
 };
 

@@ -36,6 +36,11 @@ namespace agnapprox {
 
 enum class Mode { kBaseline, kQat, kGradientSearch, kApprox };
 
+// The backward pass of kApprox: the exact product's partial derivatives
+// (straight-through, the default), or the table's own (smoothed finite
+// differences, multipliers/lut_gemm/table_gradient.h; issue #17).
+enum class RetrainGradient { kStraightThrough, kTable };
+
 const char* ModeName(Mode mode);
 
 // Per-tensor quantisation: real = scale * (code - zero_point).
@@ -78,6 +83,11 @@ class ApproxLayerImpl : public torch::nn::Module {
   void set_error_compensation(std::vector<double> error_by_weight);
   const std::vector<double>& error_compensation() const { return compensation_; }
   const std::string& multiplier_name() const { return multiplier_name_; }
+  // How kApprox's backward differentiates the products. kTable derives the
+  // table's gradient tables once per multiplier (a process-wide cache keyed
+  // by the table's contents, so layers sharing a multiplier share them).
+  void set_retrain_gradient(RetrainGradient g) { retrain_gradient_ = g; }
+  RetrainGradient retrain_gradient() const { return retrain_gradient_; }
   const std::vector<int32_t>& table() const;
 
   // Why this layer cannot run as configured (e.g. a padding mode other than
@@ -135,6 +145,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   // Moving-average min/max of the activations (buffers, so they are saved).
   torch::Tensor act_min_, act_max_, observed_;
   std::shared_ptr<LutGemm> gemm_;
+  RetrainGradient retrain_gradient_ = RetrainGradient::kStraightThrough;
   std::string multiplier_name_;
   std::vector<double> compensation_;
   std::string unsupported_;

@@ -76,6 +76,8 @@ class Pipeline {
   absl::Status DeployAndEvaluate();
   // Loads the gradient-search weights and deploys the matched multipliers.
   absl::Status Redeploy();
+  // --retrain_gradient onto every approximable layer.
+  void SetRetrainGradient();
   absl::Status Retrain();
   absl::Status Uniform();
   absl::Status Summary();
@@ -314,8 +316,16 @@ absl::Status Pipeline::DeployAndEvaluate() {
                 absl::StrFormat("approximate accuracy before retraining %.4f", acc));
 }
 
+void Pipeline::SetRetrainGradient() {
+  for (auto& [name, layer] : net_->approx_layers()) {
+    layer->set_retrain_gradient(o_.table_gradient ? RetrainGradient::kTable
+                                                  : RetrainGradient::kStraightThrough);
+  }
+}
+
 absl::Status Pipeline::Retrain() {
   const auto start = Clock::now();
+  SetRetrainGradient();
   const double acc = Train("approx", Mode::kApprox,
                            Settings("approx", net_->training_settings().approx));
   (*state_.mutable_accuracy())["approx_accuracy"] = acc;
@@ -333,6 +343,7 @@ absl::Status Pipeline::Uniform() {
         "uniform multiplier ", state_.uniform_multiplier(), " is not in ", o_.catalog));
   }
   if (absl::Status s = DeployUniform(*net_, *m); !s.ok()) return s;
+  SetRetrainGradient();
   const double before = Evaluate(*net_, test_, 512);
   const double after =
       Train("uniform", Mode::kApprox, Settings("approx", net_->training_settings().approx));

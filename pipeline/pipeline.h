@@ -56,6 +56,9 @@ struct PipelineOptions {
   // Subtract each neuron's predicted systematic error at deployment, and
   // match on the error left after it.
   bool compensate_bias = false;
+  // Approximate retraining's backward (--retrain_gradient): the multiplier's
+  // own gradient tables instead of the exact product's (issue #17).
+  bool table_gradient = false;
   bool resume = false;
   bool progress = true;
   // Leaves out stage 7 (used by the lambda sweep's runs).

@@ -60,6 +60,10 @@ ABSL_FLAG(std::string, estimator, "model",
 ABSL_FLAG(bool, compensate_bias, false,
           "subtract each neuron's predicted systematic error at deployment, and match on "
           "the error left after it");
+ABSL_FLAG(std::string, retrain_gradient, "ste",
+          "approximate retraining's backward: ste (the exact product's gradient, "
+          "straight-through) or table (the multiplier's own: smoothed finite differences of "
+          "its table)");
 ABSL_FLAG(std::string, reuse_search, "",
           "start from the baseline, QAT and gradient search of the run in this folder and "
           "run matching onwards with this run's flags (to compare matching settings on one "
@@ -136,6 +140,12 @@ int main(int argc, char** argv) {
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
   o.resume = absl::GetFlag(FLAGS_resume);
   o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
+  if (const std::string g = absl::GetFlag(FLAGS_retrain_gradient); g == "table") {
+    o.table_gradient = true;
+  } else if (g != "ste") {
+    FailWith(absl::InvalidArgumentError(
+        absl::StrCat("--retrain_gradient: unknown gradient '", g, "' (expected ste or table)")));
+  }
   absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
   if (!estimator.ok()) FailWith(estimator.status());
   o.estimator = *estimator;

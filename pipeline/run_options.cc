@@ -34,6 +34,7 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"num_samples", "matching", absl::StrCat(o.num_samples)},
       {"estimator", "matching", EstimatorName(o.estimator)},
       {"compensate_bias", "matching", o.compensate_bias ? "true" : "false"},
+      {"retrain_gradient", "approx", o.table_gradient ? "table" : "ste"},
   };
   // Epoch overrides: "network's default" unless given.
   for (const char* stage : {"baseline", "qat", "gradient_search", "approx"}) {

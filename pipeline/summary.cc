@@ -34,6 +34,7 @@ absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const Pi
   summary.Set("lambda", o.lambda)
       .Set("estimator", state.estimator())
       .Set("compensate_bias", state.compensate_bias())
+      .Set("retrain_gradient", o.table_gradient ? "table" : "ste")
       .Set("relative_energy_consumption", state.relative_energy())
       .Set("held_out_layers_within_tolerance", state.held_out_within_tolerance())
       .Set("layers", state.layers_size())

@@ -138,10 +138,10 @@ TEST_F(PipelineTest, EveryStageAndEveryOutput) {
   }
 }
 
-TEST_F(PipelineTest, TraceEstimatorWithBiasCompensation) {
+TEST_F(PipelineTest, TraceEstimatorWithBiasCompensationAndTableGradients) {
   const std::string out = Dir() + "/trace_compensated";
   ASSERT_EQ(std::system((Command(out, "--estimator=trace --compensate_bias --epochs=baseline=1,"
-                                      "qat=1,gradient_search=1,approx=1") +
+                                      "qat=1,gradient_search=1,approx=1 --retrain_gradient=table") +
                          " 2>" + Dir() + "/log_tc.txt")
                             .c_str()),
             0)
@@ -149,6 +149,8 @@ TEST_F(PipelineTest, TraceEstimatorWithBiasCompensation) {
   const std::string summary = Slurp(out + "/summary.json");
   EXPECT_NE(summary.find("\"estimator\": \"trace\""), std::string::npos);
   EXPECT_NE(summary.find("\"compensate_bias\": true"), std::string::npos);
+  // Retrained with the tables' own gradients (issue #17).
+  EXPECT_NE(summary.find("\"retrain_gradient\": \"table\""), std::string::npos);
   const std::string matching = Slurp(out + "/matching.json");
   EXPECT_NE(matching.find("\"bias_correction\""), std::string::npos);
   EXPECT_NE(matching.find("\"compensated_observed_std\""), std::string::npos);
@@ -377,6 +379,7 @@ TEST_F(PipelineTest, BadInputsAreOneLineErrors) {
   for (const std::string& extra :
        {std::string("--net=vgg99"), std::string("--epochs=baseline=x"),
         std::string("--sweep_lambda=0.1,oops"), std::string("--estimator=oracle"),
+        std::string("--retrain_gradient=exact"),
         std::string("--trace_samples=640"),
         std::string("--catalog=") + Dir() + "/missing.txtpb"}) {
     const std::string cmd = Command(Dir() + "/bad", extra) + " 2>" + Dir() + "/err.txt";
