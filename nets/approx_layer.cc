@@ -462,15 +462,15 @@ class ApproxFunction : public torch::autograd::Function<ApproxFunction> {
     const double sx = ctx->saved_data["input_scale"].toDouble();
     const double sw = ctx->saved_data["weight_scale"].toDouble();
     const int64_t zp = ctx->saved_data["zero_point"].toInt();
-    // g: [G][rows][out_g], rows in the GEMM's order (image-major positions).
+    // g: [G][out_g][rows], rows in the GEMM's order (image-major positions).
     torch::Tensor g;
     if (conv) {
       g = gy.reshape({gy.size(0), groups, out_g, gy.size(2) * gy.size(3)})
-              .permute({1, 0, 3, 2})
+              .permute({1, 2, 0, 3})
               .contiguous()
-              .reshape({groups, rows, out_g});
+              .reshape({groups, out_g, rows});
     } else {
-      g = gy.contiguous().reshape({1, rows, out});
+      g = gy.t().contiguous().reshape({1, out, rows});
     }
     torch::Tensor gq = torch::empty({groups, fan_in, rows});
     torch::Tensor gwc = torch::empty({groups, out_g, fan_in});

@@ -16,58 +16,63 @@
 namespace agnapprox {
 namespace {
 
-// n-long dot product, 16 partial sums added in a fixed order.
-float DotPortable(const float* a, const float* b, int64_t n) {
-  float part[16] = {0};
-  for (int64_t o = 0; o < n; ++o) part[o % 16] += a[o] * b[o];
-  float sum = 0;
-  for (float p : part) sum += p;
-  return sum;
-}
+// Rows per block: the block's gq, q and g stay in L1 while every output
+// passes over it.
+constexpr int64_t kBlock = 1024;
+constexpr int kLanes = 16;
 
-void AddPortable(const float* a, int64_t n, float* to) {
-  for (int64_t o = 0; o < n; ++o) to[o] += a[o];
+// Rows [begin, end) of one output's pass, in plain C++: gq[r] += g[r] Da,
+// part[r % 16] += g[r] (Db - offset).
+void PassPortable(const float* ca, const float* cb, const float* go, const uint8_t* q,
+                  int64_t begin, int64_t end, float offset, float* gq, float* part) {
+  for (int64_t r = begin; r < end; ++r) {
+    gq[r] += go[r] * ca[q[r]];
+    part[r % kLanes] += go[r] * (cb[q[r]] - offset);
+  }
 }
 
 #if defined(__x86_64__)
 #define AGNAPPROX_AVX512F __attribute__((target("avx512f")))
-AGNAPPROX_AVX512F inline float DotAvx512(const float* a, const float* b, int64_t n) {
-  __m512 sum = _mm512_setzero_ps();
-  int64_t o = 0;
-  for (; o + 16 <= n; o += 16) {
-    sum = _mm512_fmadd_ps(_mm512_loadu_ps(a + o), _mm512_loadu_ps(b + o), sum);
-  }
-  if (o < n) {
-    const __mmask16 keep = static_cast<__mmask16>((1u << (n - o)) - 1);
-    sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(keep, a + o), _mm512_maskz_loadu_ps(keep, b + o),
-                          sum);
-  }
-  return _mm512_reduce_add_ps(sum);
+
+// 16 lookups in the 128 floats c[0..7] (indices 0..127): four two-register
+// permutes on the low five bits, then bits 5 and 6 choose.
+AGNAPPROX_AVX512F inline __m512 Lookup128(const __m512 c[8], __m512i idx, __mmask16 bit5,
+                                          __mmask16 bit6) {
+  const __m512 t0 = _mm512_permutex2var_ps(c[0], idx, c[1]);
+  const __m512 t1 = _mm512_permutex2var_ps(c[2], idx, c[3]);
+  const __m512 t2 = _mm512_permutex2var_ps(c[4], idx, c[5]);
+  const __m512 t3 = _mm512_permutex2var_ps(c[6], idx, c[7]);
+  return _mm512_mask_blend_ps(bit6, _mm512_mask_blend_ps(bit5, t0, t1),
+                              _mm512_mask_blend_ps(bit5, t2, t3));
 }
 
-AGNAPPROX_AVX512F inline void AddAvx512(const float* a, int64_t n, float* to) {
-  int64_t o = 0;
-  for (; o + 16 <= n; o += 16) {
-    _mm512_storeu_ps(to + o, _mm512_add_ps(_mm512_loadu_ps(to + o), _mm512_loadu_ps(a + o)));
+// One output's pass over `count` rows (a multiple of 16) with every index in
+// [lo, lo + 128): the output's two 128-entry gradient columns stay in
+// registers, and 16 rows are looked up at once.
+AGNAPPROX_AVX512F void PassAvx512(const float* ca, const float* cb, const float* go,
+                                  const uint8_t* q, int64_t count, int lo, float offset,
+                                  float* gq, float* part) {
+  __m512 a[8], b[8];
+  for (int i = 0; i < 8; ++i) {
+    a[i] = _mm512_loadu_ps(ca + lo + 16 * i);
+    b[i] = _mm512_loadu_ps(cb + lo + 16 * i);
   }
-  if (o < n) {
-    const __mmask16 keep = static_cast<__mmask16>((1u << (n - o)) - 1);
-    _mm512_mask_storeu_ps(to + o, keep,
-                          _mm512_add_ps(_mm512_maskz_loadu_ps(keep, to + o),
-                                        _mm512_maskz_loadu_ps(keep, a + o)));
+  const __m512i base = _mm512_set1_epi32(lo);
+  const __m512i bit5 = _mm512_set1_epi32(32), bit6 = _mm512_set1_epi32(64);
+  const __m512 off = _mm512_set1_ps(offset);
+  __m512 sum = _mm512_loadu_ps(part);
+  for (int64_t r = 0; r < count; r += kLanes) {
+    const __m512i idx = _mm512_sub_epi32(
+        _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + r))), base);
+    const __mmask16 m5 = _mm512_test_epi32_mask(idx, bit5);
+    const __mmask16 m6 = _mm512_test_epi32_mask(idx, bit6);
+    const __m512 g = _mm512_loadu_ps(go + r);
+    const __m512 da = Lookup128(a, idx, m5, m6);
+    const __m512 db = Lookup128(b, idx, m5, m6);
+    _mm512_storeu_ps(gq + r, _mm512_fmadd_ps(g, da, _mm512_loadu_ps(gq + r)));
+    sum = _mm512_fmadd_ps(g, _mm512_sub_ps(db, off), sum);
   }
-}
-
-// The row loop of OnePosition with AVX-512 (one function, so that the
-// helpers inline).
-AGNAPPROX_AVX512F void RowsAvx512(const float* g, const uint8_t* q, int64_t m, int64_t n, int lo,
-                                  const float* ma, float* hist, float* gq) {
-  for (int64_t r = 0; r < m; ++r) {
-    const float* gr = g + r * n;
-    const int64_t v = q[r] - lo;
-    gq[r] = DotAvx512(gr, ma + v * n, n);
-    AddAvx512(gr, n, hist + v * n);
-  }
+  _mm512_storeu_ps(part, sum);
 }
 #endif
 
@@ -80,48 +85,33 @@ bool HasAvx512f() {
 #endif
 }
 
-// Per-thread work space of one fan-in position.
-struct Scratch {
-  std::vector<float> ma, mb;  // [value][o]: Da and Db of each output's weight
-  std::vector<float> hist;    // [value][o]: sum of g over the rows with that value
-};
-
-// One fan-in position kk, over the index values [lo, hi] that occur:
-//   gq[r] = sum_o g[r][o] Da(q_r, w_ok)                    (a dot product per row)
-//   gw[o] = sum_v (Db(v, w_ok) - offset) sum_{r: q_r = v} g[r][o]
-// The second sums g's rows by value first (a histogram), so that neither
-// needs a table lookup per (row, output).
+// One fan-in position kk: its row of gq and its column of gw, block by block
+// of rows, every output passing over each block.
 void OnePosition(const float* da, const float* db, const float* g, const uint8_t* q,
                  const uint8_t* w, int64_t m, int64_t n, int64_t k, int64_t kk, int lo, int hi,
-                 float db_offset, float* gq, float* gw, Scratch& s) {
-  const int64_t values = hi - lo + 1;
-  s.ma.resize(values * n);
-  s.mb.resize(values * n);
-  s.hist.assign(values * n, 0.0f);
-  for (int64_t o = 0; o < n; ++o) {
-    const float* ca = da + w[o * k + kk] * 256 + lo;
-    const float* cb = db + w[o * k + kk] * 256 + lo;
-    for (int64_t v = 0; v < values; ++v) {
-      s.ma[v * n + o] = ca[v];
-      s.mb[v * n + o] = cb[v] - db_offset;
-    }
-  }
+                 float db_offset, float* gq_row, float* gw) {
+  std::vector<float> parts(n * kLanes, 0.0f);
+  const bool fast = HasAvx512f() && hi - lo < 128;
+  for (int64_t r0 = 0; r0 < m; r0 += kBlock) {
+    const int64_t len = std::min(kBlock, m - r0);
+    const int64_t whole = fast ? len / kLanes * kLanes : 0;
+    float* gq = gq_row + r0;
+    const uint8_t* qb = q + r0;
+    std::fill(gq, gq + len, 0.0f);
+    for (int64_t o = 0; o < n; ++o) {
+      const float* ca = da + w[o * k + kk] * 256;
+      const float* cb = db + w[o * k + kk] * 256;
+      const float* go = g + o * m + r0;
+      float* part = parts.data() + o * kLanes;
 #if defined(__x86_64__)
-  if (HasAvx512f()) {
-    RowsAvx512(g, q, m, n, lo, s.ma.data(), s.hist.data(), gq);
-  } else
+      if (whole > 0) PassAvx512(ca, cb, go, qb, whole, lo, db_offset, gq, part);
 #endif
-  {
-    for (int64_t r = 0; r < m; ++r) {
-      const float* gr = g + r * n;
-      const int64_t v = q[r] - lo;
-      gq[r] = DotPortable(gr, s.ma.data() + v * n, n);
-      AddPortable(gr, n, s.hist.data() + v * n);
+      PassPortable(ca, cb, go, qb, whole, len, db_offset, gq, part);
     }
   }
   for (int64_t o = 0; o < n; ++o) {
     float sum = 0;
-    for (int64_t v = 0; v < values; ++v) sum += s.mb[v * n + o] * s.hist[v * n + o];
+    for (int j = 0; j < kLanes; ++j) sum += parts[o * kLanes + j];
     gw[o * k + kk] = sum;
   }
 }
@@ -162,9 +152,7 @@ void TableGradients(const float* da, const float* db, const float* g, const uint
   // the table GEMM: LibTorch's threads, awake), else on RunTasks' pool.
   const int use = m * n * k < (int64_t{1} << 16) ? 1 : threads;
   auto position = [&](int64_t kk) {
-    thread_local Scratch scratch;
-    OnePosition(da, db, g, q + kk * m, w, m, n, k, kk, lo, hi, db_offset, gq + kk * m, gw,
-                scratch);
+    OnePosition(da, db, g, q + kk * m, w, m, n, k, kk, lo, hi, db_offset, gq + kk * m, gw);
   };
   if (use == 1) {
     for (int64_t kk = 0; kk < k; ++kk) position(kk);

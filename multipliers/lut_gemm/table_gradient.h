@@ -52,8 +52,8 @@ GradientTables MakeGradientTables(absl::Span<const int32_t> products, int a_lo, 
 // For one group of a layer, with m rows (im2col positions or batch rows),
 // fan-in k and n outputs:
 //
-//   gq[kk][r] = sum_o g[r][o] * Da(q[kk][r], w[o][kk])
-//   gw[o][kk] = sum_r g[r][o] * (Db(q[kk][r], w[o][kk]) - db_offset)
+//   gq[kk][r] = sum_o g[o][r] * Da(q[kk][r], w[o][kk])
+//   gw[o][kk] = sum_r g[o][r] * (Db(q[kk][r], w[o][kk]) - db_offset)
 //
 // Every index of q lies in [lo, hi] (the activation codes' range: 128..255
 // for 7-bit unsigned activations).
@@ -62,12 +62,13 @@ GradientTables MakeGradientTables(absl::Span<const int32_t> products, int a_lo, 
 // it does not cancel two large float sums.)
 //
 // q: [k][m] activation indices (value + 128), w: [n][k] weight indices,
-// g: [m][n] the upstream gradient of the accumulators. gq: [k][m],
+// g: [n][m] the upstream gradient of the accumulators. gq: [k][m],
 // gw: [n][k]. Each fan-in position kk is summed by one thread in a fixed
-// order, so the result has the same bits for any thread count. Per row, gq
-// is a dot product of g's row with the tables' values at that row's index;
-// gw sums g's rows by index value first, then weighs the sums with Db: no
-// table lookup per (row, output).
+// order, so the result has the same bits for any thread count (on one
+// machine: the AVX-512 path and the portable one round differently). With
+// AVX-512 and indices spanning at most 128 values, each output's two
+// gradient columns sit in registers and 16 rows are looked up at once with
+// permutes, as the forward kernel does with bytes.
 void TableGradients(const GradientTables& tables, const float* g, const uint8_t* q,
                     const uint8_t* w, int64_t m, int64_t n, int64_t k, float* gq, float* gw,
                     float db_offset = 0, int lo = 0, int hi = 255, int threads = 0);
