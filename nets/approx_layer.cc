@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -272,9 +273,8 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
   const QuantParams qa = ActivationQuantParams(), qw = WeightQuantParams();
   // Stride-1 convolutions read padded planes and compute PaddedWidth()
   // positions per output row (see Im2colPaddedTile).
-  // (Not with table gradients: their backward needs the plain im2col matrix.)
   const bool table_gradient = saved != nullptr && retrain_gradient_ == RetrainGradient::kTable;
-  const bool padded = is_conv_ && stride_[0] == 1 && stride_[1] == 1 && !table_gradient;
+  const bool padded = is_conv_ && stride_[0] == 1 && stride_[1] == 1;
   const uint8_t* codes = QuantiseInput(x, qa, padded, saved);
   const ConvGeometry g = is_conv_ ? Geometry(x) : ConvGeometry();
   const int64_t row_width = padded ? g.PaddedWidth() : g.OutputSize(1);  // positions per output row
@@ -294,10 +294,8 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
     saved->weight_scale = qw.scale;
     saved->zero_point = qa.zero_point;
     std::tie(saved->da, saved->db) = CachedGradientTables(gemm_->products());
-    if (is_conv_) {  // the im2col matrix, materialised for the backward only
-      saved->columns = torch::empty({groups_, fan_in_, rows}, torch::kUInt8);
-      Im2colIndices(codes, g, static_cast<uint8_t>(qa.zero_point + 128),
-                    saved->columns.data_ptr<uint8_t>());
+    if (is_conv_) {  // the im2col matrix (plain positions), kept by the GEMM's filler
+      saved->columns = torch::empty({groups_, fan_in_, g.batch * g.Positions()}, torch::kUInt8);
     } else {
       saved->columns = torch::from_blob(const_cast<uint8_t*>(codes), {1, fan_in_, rows},
                                         torch::kUInt8)
@@ -309,6 +307,31 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
   if (is_conv_) {  // C = [G][out_g][rows], A's columns built tile by tile
     const uint8_t pad = static_cast<uint8_t>(qa.zero_point + 128);
     const Im2colPlan plan = MakeIm2colPlan(g);
+    uint8_t* keep = table_gradient ? saved->columns.data_ptr<uint8_t>() : nullptr;
+    // Table gradients keep A for the backward as the plain matrix
+    // [G][fan_in][batch * positions]: a padded tile's rows past each output
+    // row's OutputSize(1) columns are dropped.
+    const int64_t plain_rows = g.batch * g.Positions(), ow = g.OutputSize(1);
+    auto keep_columns = [&](const uint8_t* tile, int64_t group, int64_t first, int64_t count) {
+      uint8_t* base = keep + group * fan_in_ * plain_rows;
+      for (int64_t p = first; p < first + count;) {
+        int64_t n = first + count - p, to = p;
+        if (padded) {  // one output row's valid columns at a time
+          const int64_t x = p % row_width, line = p / row_width;
+          if (x >= ow) {
+            p += row_width - x;
+            continue;
+          }
+          n = std::min(n, ow - x);
+          to = line * ow + x;
+        }
+        for (int64_t kk = 0; kk < fan_in_; ++kk) {
+          std::memcpy(base + kk * plain_rows + to, tile + kk * LutGemm::kTileRows + (p - first),
+                      n);
+        }
+        p += n;
+      }
+    };
     gemm_->MultiplyFilled(
         [&](int64_t group, int64_t first, int64_t count, uint8_t* tile) {
           if (padded) {
@@ -316,6 +339,7 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
           } else {
             Im2colTile(codes, plan, pad, group, first, count, LutGemm::kTileRows, tile);
           }
+          if (keep != nullptr) keep_columns(tile, group, first, count);
         },
         /*lowest=*/128 + kActMin, /*highest=*/128 + kActMax, groups_, rows,
         b.data_ptr<uint8_t>(), out_g, fan_in_, c, torch::get_num_threads());

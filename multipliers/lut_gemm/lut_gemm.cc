@@ -104,8 +104,11 @@ void LutGemm::Run(const uint8_t* a, const TileFiller* fill, int lowest, int high
   // parallel loop (depthwise convolution is many tiny GEMMs), and enough
   // column ranges to keep every thread busy when there are few row blocks.
   const int64_t blocks = (m + kBlockRows - 1) / kBlockRows;
+  // (A filled tile by tile is filled once per tile: no column ranges.)
   const int64_t chunks =
-      std::min<int64_t>(n, std::max<int64_t>(1, (4 + groups * blocks - 1) / (groups * blocks)));
+      fill != nullptr
+          ? 1
+          : std::min<int64_t>(n, std::max<int64_t>(1, (4 + groups * blocks - 1) / (groups * blocks)));
   const int64_t chunk = (n + chunks - 1) / chunks;
   const std::function<void(size_t)> run_tile = [&](size_t task) {
     const int64_t g = task / (blocks * chunks);

@@ -76,7 +76,8 @@ class LutGemm {
   // step kk at tile[kk * kTileRows + r]; rows past `count` must hold valid
   // indices too (repeating the last row does). Every index of A, those
   // included, lies in [lowest, highest]. C is as MultiplyGroupedColumnMajor's:
-  // [groups][N][M].
+  // [groups][N][M]. Each tile is filled exactly once, so a filler may also
+  // keep what it builds.
   using TileFiller =
       std::function<void(int64_t group, int64_t first, int64_t count, uint8_t* tile)>;
   void MultiplyFilled(const TileFiller& fill, int lowest, int highest, int64_t groups,
