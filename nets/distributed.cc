@@ -1,0 +1,222 @@
+#include "nets/distributed.h"
+
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+#include <random>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace agnapprox {
+namespace {
+
+// The first line of an exception's message (c10 appends a stack).
+std::string FirstLine(const std::exception& e) {
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
+absl::StatusOr<int> IntVariable(const std::function<const char*(const char*)>& getenv,
+                                const char* name, int lo, int hi) {
+  const char* text = getenv(name);
+  if (text == nullptr) return absl::InvalidArgumentError(absl::StrCat(name, " is not set"));
+  int v;
+  if (!absl::SimpleAtoi(text, &v) || v < lo || v > hi) {
+    return absl::InvalidArgumentError(absl::StrCat(name, "='", text, "': expected an integer in [",
+                                                   lo, ", ", hi, "]"));
+  }
+  return v;
+}
+
+std::vector<uint8_t> Bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+
+}  // namespace
+
+absl::StatusOr<DistributedEnv> ReadDistributedEnv(
+    const std::function<const char*(const char*)>& getenv) {
+  DistributedEnv env;
+  if (getenv("WORLD_SIZE") == nullptr) return env;
+  absl::StatusOr<int> world = IntVariable(getenv, "WORLD_SIZE", 1, 1 << 16);
+  if (!world.ok()) return world.status();
+  absl::StatusOr<int> rank = IntVariable(getenv, "RANK", 0, *world - 1);
+  if (!rank.ok()) return rank.status();
+  env.world_size = *world;
+  env.rank = *rank;
+  if (const char* addr = getenv("MASTER_ADDR"); addr != nullptr && *addr != '\0') {
+    env.master_addr = addr;
+  }
+  if (getenv("MASTER_PORT") != nullptr) {
+    absl::StatusOr<int> port = IntVariable(getenv, "MASTER_PORT", 1, 65535);
+    if (!port.ok()) return port.status();
+    env.master_port = *port;
+  }
+  return env;
+}
+
+std::vector<int64_t> ShardOfEpoch(int64_t n, uint64_t seed, int rank, int world_size) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  for (int64_t i = n - 1; i > 0; --i) {
+    std::swap(order[i], order[static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1))]);
+  }
+  std::vector<int64_t> shard;
+  shard.reserve(n / world_size + 1);
+  for (int64_t i = rank; i < n; i += world_size) shard.push_back(order[i]);
+  return shard;
+}
+
+absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
+    const DistributedEnv& env, const std::vector<std::pair<std::string, std::string>>& options,
+    std::chrono::milliseconds timeout) {
+  std::unique_ptr<DataParallel> dp(new DataParallel);
+  dp->rank_ = env.rank;
+  dp->world_size_ = env.world_size;
+  dp->address_ = absl::StrCat(env.master_addr, ":", env.master_port);
+  const std::string seconds = absl::StrCat(timeout.count() / 1000.0, " s");
+  try {
+    c10d::TCPStoreOptions o;
+    o.port = static_cast<uint16_t>(env.master_port);
+    o.isServer = env.rank == 0;
+    o.numWorkers = env.world_size;
+    o.waitWorkers = true;
+    o.timeout = timeout;
+    dp->store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": no rendezvous at ",
+                                               dp->address_, " within ", seconds, ": ",
+                                               FirstLine(e)));
+  }
+  // The options: every rank publishes its own and compares all of them with
+  // rank 0's, so that every rank reaches the same verdict.
+  std::vector<std::string> lines;
+  for (const auto& [flag, value] : options) lines.push_back(absl::StrCat(flag, "=", value));
+  try {
+    dp->store_->set(absl::StrCat("agnapprox/options/", env.rank), Bytes(absl::StrJoin(lines, "\n")));
+    std::vector<std::vector<std::string>> all(env.world_size);
+    for (int r = 0; r < env.world_size; ++r) {
+      const std::vector<uint8_t> got = dp->store_->get(absl::StrCat("agnapprox/options/", r));
+      all[r] = absl::StrSplit(std::string(got.begin(), got.end()), '\n');
+    }
+    for (int r = 1; r < env.world_size; ++r) {
+      for (size_t i = 0; i < std::max(all[0].size(), all[r].size()); ++i) {
+        const std::string a = i < all[0].size() ? all[0][i] : "", b = i < all[r].size() ? all[r][i] : "";
+        if (a == b) continue;
+        const std::string flag = (a.empty() ? b : a).substr(0, (a.empty() ? b : a).find('='));
+        return absl::InvalidArgumentError(
+            absl::StrCat("ranks started with different flags: --", flag, " is '",
+                         a.substr(a.find('=') + 1), "' on rank 0 and '", b.substr(b.find('=') + 1),
+                         "' on rank ", r));
+      }
+    }
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": rendezvous at ", dp->address_,
+                                               " did not complete within ", seconds, ": ",
+                                               FirstLine(e)));
+  }
+  try {
+    auto o = c10d::ProcessGroupGloo::Options::create(timeout);
+    if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname != nullptr) {
+      o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+    } else if (env.master_addr == "127.0.0.1" || env.master_addr == "localhost") {
+      o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    } else {
+      o->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    }
+    dp->group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(dp->store_, env.rank,
+                                                             env.world_size, o);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": process group at ",
+                                               dp->address_, ": ", FirstLine(e)));
+  }
+  return dp;
+}
+
+DataParallel::~DataParallel() = default;
+
+absl::Status DataParallel::Broadcast(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  try {
+    std::vector<torch::Tensor> all = module.parameters();
+    for (const torch::Tensor& b : module.buffers()) all.push_back(b);
+    for (torch::Tensor& t : all) {
+      std::vector<torch::Tensor> one = {t.data()};
+      c10d::BroadcastOptions o;
+      o.rootRank = 0;
+      group_->broadcast(one, o)->wait();
+    }
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": broadcast from rank 0 (",
+                                               address_, ") failed: ", FirstLine(e)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors) {
+  torch::NoGradGuard no_grad;
+  try {
+    size_t i = 0;
+    while (i < tensors.size()) {
+      // One bucket: consecutive tensors up to kBucketFloats (at least one).
+      size_t end = i;
+      int64_t floats = 0;
+      while (end < tensors.size() &&
+             (end == i || floats + tensors[end].numel() <= kBucketFloats)) {
+        floats += tensors[end].numel();
+        ++end;
+      }
+      std::vector<torch::Tensor> flat;
+      for (size_t j = i; j < end; ++j) flat.push_back(tensors[j].reshape({-1}));
+      std::vector<torch::Tensor> bucket = {torch::cat(flat)};
+      group_->allreduce(bucket)->wait();
+      bucket[0].div_(world_size_);
+      int64_t at = 0;
+      for (size_t j = i; j < end; ++j) {
+        const int64_t n = tensors[j].numel();
+        tensors[j].copy_(bucket[0].narrow(0, at, n).view(tensors[j].sizes()));
+        at += n;
+      }
+      i = end;
+    }
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": all-reduce (", address_,
+                                               ") failed: ", FirstLine(e)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DataParallel::AverageGradients(torch::nn::Module& module) {
+  std::vector<torch::Tensor> grads;
+  for (torch::Tensor& p : module.parameters()) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  return AllReduceMean(grads);
+}
+
+absl::Status DataParallel::AverageBuffers(torch::nn::Module& module) {
+  std::vector<torch::Tensor> floats;
+  for (const torch::Tensor& b : module.buffers()) {
+    if (b.is_floating_point()) floats.push_back(b.data());
+  }
+  return AllReduceMean(floats);
+}
+
+absl::Status DataParallel::Barrier() {
+  try {
+    group_->barrier()->wait();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("rank ", rank_, ": barrier (", address_, ") failed: ", FirstLine(e)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace agnapprox

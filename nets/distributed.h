@@ -1,0 +1,97 @@
+// Data-parallel training on LibTorch's own distributed engine (c10d): a
+// TCPStore for rendezvous and a Gloo process group, the engine PyTorch's
+// DistributedDataParallel runs on (issue #15, spec section 8). This is the
+// layer the pipeline's data-parallel stages are built on: reading torchrun's
+// environment, connecting with a timeout and an options check, weights from
+// rank 0, bucketed gradient averaging, buffer averaging, and each rank's
+// shard of an epoch.
+//
+//   absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
+//   auto dp = DataParallel::Connect(*env, options, std::chrono::seconds(300));
+//   (*dp)->Broadcast(*net);  ... loss.backward(); (*dp)->AverageGradients(*net);
+#ifndef AGNAPPROX_NETS_DISTRIBUTED_H_
+#define AGNAPPROX_NETS_DISTRIBUTED_H_
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace c10d {
+class ProcessGroup;
+class Store;
+}  // namespace c10d
+
+namespace agnapprox {
+
+// torchrun's variables. Without WORLD_SIZE the run is one process.
+struct DistributedEnv {
+  int world_size = 1;
+  int rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+};
+
+// InvalidArgument naming the variable when WORLD_SIZE, RANK or MASTER_PORT
+// is not an integer or out of range (WORLD_SIZE >= 1, 0 <= RANK <
+// WORLD_SIZE, 1 <= MASTER_PORT <= 65535), or RANK is missing beside
+// WORLD_SIZE. `getenv` is for tests.
+absl::StatusOr<DistributedEnv> ReadDistributedEnv(
+    const std::function<const char*(const char*)>& getenv = [](const char* name) {
+      return std::getenv(name);
+    });
+
+// This rank's part of an epoch of n examples: a permutation seeded by
+// `seed` (the same on every rank), dealt round-robin, so the shards are
+// disjoint and together cover the epoch; each rank gets floor or ceil of
+// n / world_size.
+std::vector<int64_t> ShardOfEpoch(int64_t n, uint64_t seed, int rank, int world_size);
+
+class DataParallel {
+ public:
+  // Rendezvous at env.master_addr:env.master_port (rank 0 serves the store)
+  // and a Gloo process group. Fails within `timeout` with one line naming
+  // the address when the store cannot be reached or not every rank came.
+  // `options` (flag, value) must be the same on every rank: otherwise every
+  // rank fails with one line naming the first flag that differs.
+  static absl::StatusOr<std::unique_ptr<DataParallel>> Connect(
+      const DistributedEnv& env, const std::vector<std::pair<std::string, std::string>>& options,
+      std::chrono::milliseconds timeout);
+  ~DataParallel();
+
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+
+  // Every parameter and buffer of `module` from rank 0.
+  absl::Status Broadcast(torch::nn::Module& module);
+  // Each parameter's gradient becomes the mean over the ranks: flattened
+  // into buckets of at most kBucketFloats, one all-reduce per bucket (not one
+  // per tensor). Parameters without a gradient count as zero.
+  absl::Status AverageGradients(torch::nn::Module& module);
+  // Floating-point buffers (batch-norm statistics, observers) become the
+  // mean over the ranks, so that they stay identical.
+  absl::Status AverageBuffers(torch::nn::Module& module);
+  absl::Status Barrier();
+
+  static constexpr int64_t kBucketFloats = int64_t{1} << 22;  // 16 MiB
+
+ private:
+  DataParallel() = default;
+  absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors);
+
+  int rank_ = 0, world_size_ = 1;
+  std::string address_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<c10d::ProcessGroup> group_;
+};
+
+}  // namespace agnapprox
+
+#endif  // AGNAPPROX_NETS_DISTRIBUTED_H_

@@ -1,0 +1,170 @@
+#include "nets/distributed.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace agnapprox {
+namespace {
+
+// A port nobody listens on right now.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+absl::StatusOr<DistributedEnv> Env(const std::map<std::string, std::string>& vars) {
+  return ReadDistributedEnv([&](const char* name) -> const char* {
+    auto it = vars.find(name);
+    return it == vars.end() ? nullptr : it->second.c_str();
+  });
+}
+
+TEST(Distributed, TorchrunVariablesAreCheckedAndNamed) {
+  absl::StatusOr<DistributedEnv> none = Env({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->world_size, 1);
+  absl::StatusOr<DistributedEnv> two =
+      Env({{"WORLD_SIZE", "2"}, {"RANK", "1"}, {"MASTER_ADDR", "10.0.0.2"}, {"MASTER_PORT", "1234"}});
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->rank, 1);
+  EXPECT_EQ(two->master_addr, "10.0.0.2");
+  EXPECT_EQ(two->master_port, 1234);
+  for (const auto& [vars, name] : std::vector<std::pair<std::map<std::string, std::string>, std::string>>{
+           {{{"WORLD_SIZE", "two"}, {"RANK", "0"}}, "WORLD_SIZE"},
+           {{{"WORLD_SIZE", "0"}, {"RANK", "0"}}, "WORLD_SIZE"},
+           {{{"WORLD_SIZE", "2"}, {"RANK", "2"}}, "RANK"},
+           {{{"WORLD_SIZE", "2"}, {"RANK", "-1"}}, "RANK"},
+           {{{"WORLD_SIZE", "2"}}, "RANK"},
+           {{{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_PORT", "70000"}}, "MASTER_PORT"}}) {
+    absl::StatusOr<DistributedEnv> env = Env(vars);
+    ASSERT_FALSE(env.ok()) << name;
+    EXPECT_NE(env.status().message().find(name), std::string::npos) << env.status();
+  }
+}
+
+TEST(Distributed, ShardsAreSeededDisjointAndCoverTheEpoch) {
+  for (int world : {1, 2, 3}) {
+    std::vector<int64_t> all;
+    for (int r = 0; r < world; ++r) {
+      const std::vector<int64_t> shard = ShardOfEpoch(1001, 7, r, world);
+      EXPECT_EQ(shard, ShardOfEpoch(1001, 7, r, world));  // seeded
+      EXPECT_NEAR(static_cast<double>(shard.size()), 1001.0 / world, 1.0);
+      all.insert(all.end(), shard.begin(), shard.end());
+    }
+    std::sort(all.begin(), all.end());
+    ASSERT_EQ(all.size(), 1001u);
+    for (int64_t i = 0; i < 1001; ++i) ASSERT_EQ(all[i], i);  // disjoint, covering
+  }
+  EXPECT_NE(ShardOfEpoch(1001, 7, 0, 2), ShardOfEpoch(1001, 8, 0, 2));
+}
+
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+// Runs `body` on two ranks (threads) connected over loopback.
+template <typename Body>
+std::vector<absl::Status> TwoRanks(const Options& rank0, const Options& rank1, Body body) {
+  const int port = FreePort();
+  std::vector<absl::Status> status(2);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&, r] {
+      DistributedEnv env;
+      env.world_size = 2;
+      env.rank = r;
+      env.master_port = port;
+      auto dp = DataParallel::Connect(env, r == 0 ? rank0 : rank1, std::chrono::seconds(20));
+      if (!dp.ok()) {
+        status[r] = dp.status();
+        return;
+      }
+      status[r] = body(**dp);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return status;
+}
+
+TEST(Distributed, TwoRanksShareWeightsGradientsAndBuffers) {
+  const Options options = {{"lr", "0.01"}, {"seed", "0"}};
+  std::vector<std::vector<torch::Tensor>> weights(2), grads(2), means(2);
+  const std::vector<absl::Status> status = TwoRanks(options, options, [&](DataParallel& dp) {
+    const int r = dp.rank();
+    torch::manual_seed(100 + r);  // different initial weights on each rank
+    torch::nn::Sequential net(torch::nn::Linear(5, 3), torch::nn::BatchNorm1d(3));
+    if (absl::Status s = dp.Broadcast(*net); !s.ok()) return s;
+    for (const torch::Tensor& p : net->parameters()) weights[r].push_back(p.detach().clone());
+    // Gradients r + 1 everywhere: the mean is 1.5.
+    for (torch::Tensor& p : net->parameters()) p.mutable_grad() = torch::full_like(p, r + 1.0);
+    if (absl::Status s = dp.AverageGradients(*net); !s.ok()) return s;
+    for (const torch::Tensor& p : net->parameters()) grads[r].push_back(p.grad().clone());
+    // Running statistics 2 r: the mean is 1.
+    for (const torch::Tensor& b : net->buffers()) {
+      if (b.is_floating_point()) b.data().fill_(2.0 * r);
+    }
+    if (absl::Status s = dp.AverageBuffers(*net); !s.ok()) return s;
+    for (const torch::Tensor& b : net->buffers()) {
+      if (b.is_floating_point()) means[r].push_back(b.clone());
+    }
+    return dp.Barrier();
+  });
+  ASSERT_TRUE(status[0].ok()) << status[0];
+  ASSERT_TRUE(status[1].ok()) << status[1];
+  ASSERT_EQ(weights[0].size(), weights[1].size());
+  for (size_t i = 0; i < weights[0].size(); ++i) {
+    EXPECT_TRUE(torch::equal(weights[0][i], weights[1][i])) << "weights " << i;
+    EXPECT_TRUE(torch::equal(grads[0][i], torch::full_like(grads[0][i], 1.5))) << "grad " << i;
+    EXPECT_TRUE(torch::equal(grads[1][i], grads[0][i]));
+  }
+  ASSERT_FALSE(means[0].empty());
+  for (size_t i = 0; i < means[0].size(); ++i) {
+    EXPECT_TRUE(torch::equal(means[0][i], torch::ones_like(means[0][i]))) << "buffer " << i;
+  }
+}
+
+TEST(Distributed, RanksWithDifferentFlagsRefuseNamingTheFlag) {
+  const std::vector<absl::Status> status =
+      TwoRanks({{"lr", "0.01"}, {"seed", "0"}}, {{"lr", "0.01"}, {"seed", "3"}},
+               [](DataParallel&) { return absl::OkStatus(); });
+  for (int r = 0; r < 2; ++r) {
+    ASSERT_FALSE(status[r].ok()) << r;
+    EXPECT_NE(status[r].message().find("--seed"), std::string::npos) << status[r];
+    EXPECT_EQ(status[r].message().find('\n'), std::string::npos);
+  }
+}
+
+TEST(Distributed, UnreachableStoreFailsWithinTheTimeoutNamingTheAddress) {
+  DistributedEnv env;
+  env.world_size = 2;
+  env.rank = 1;
+  env.master_port = FreePort();  // nobody serves it
+  const auto start = std::chrono::steady_clock::now();
+  auto dp = DataParallel::Connect(env, {}, std::chrono::seconds(2));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(dp.ok());
+  EXPECT_NE(dp.status().message().find(absl::StrCat("127.0.0.1:", env.master_port)),
+            std::string::npos)
+      << dp.status();
+  EXPECT_EQ(dp.status().message().find('\n'), std::string::npos);
+  EXPECT_LT(seconds, 15);
+}
+
+}  // namespace
+}  // namespace agnapprox
