@@ -48,6 +48,15 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
       return std::getenv(name);
     });
 
+// The epoch's order of n examples, seeded (std::mt19937_64, the same on
+// every rank and machine).
+std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed);
+
+// Rank `rank`'s contiguous slice [first, first + count) of a global batch of
+// `size` examples: slices are disjoint, cover the batch, and differ in size
+// by at most one.
+std::pair<int64_t, int64_t> SliceOfBatch(int64_t size, int rank, int world_size);
+
 // This rank's part of an epoch of n examples: a permutation seeded by
 // `seed` (the same on every rank), dealt round-robin, so the shards are
 // disjoint and together cover the epoch; each rank gets floor or ceil of

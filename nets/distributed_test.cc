@@ -1,33 +1,15 @@
 #include "nets/distributed.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "nets/loopback_testing.h"
 
 namespace agnapprox {
 namespace {
-
-// A port nobody listens on right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
 
 absl::StatusOr<DistributedEnv> Env(const std::map<std::string, std::string>& vars) {
   return ReadDistributedEnv([&](const char* name) -> const char* {
@@ -80,7 +62,7 @@ using Options = std::vector<std::pair<std::string, std::string>>;
 // Runs `body` on two ranks (threads) connected over loopback.
 template <typename Body>
 std::vector<absl::Status> TwoRanks(const Options& rank0, const Options& rank1, Body body) {
-  const int port = FreePort();
+  const int port = FreeLoopbackPort();
   std::vector<absl::Status> status(2);
   std::vector<std::thread> threads;
   for (int r = 0; r < 2; ++r) {
@@ -153,7 +135,7 @@ TEST(Distributed, UnreachableStoreFailsWithinTheTimeoutNamingTheAddress) {
   DistributedEnv env;
   env.world_size = 2;
   env.rank = 1;
-  env.master_port = FreePort();  // nobody serves it
+  env.master_port = FreeLoopbackPort();  // nobody serves it
   const auto start = std::chrono::steady_clock::now();
   auto dp = DataParallel::Connect(env, {}, std::chrono::seconds(2));
   const double seconds =

@@ -1,11 +1,14 @@
 #include "nets/train.h"
 
+#include "nets/distributed.h"
+
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 
 namespace agnapprox {
 namespace {
@@ -94,18 +97,43 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
   std::vector<EpochResult> results;
   const int64_t n = train.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
+  DataParallel* dp = options.data_parallel;
+  auto check = [](const absl::Status& s) {
+    if (!s.ok()) throw std::runtime_error(std::string(s.message()));
+  };
+  if (dp != nullptr) check(dp->Broadcast(net));
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
     const auto start = Clock::now();
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::SGDOptions&>(group.options()).lr(settings.LearningRate(epoch - 1));
     }
     net.train();
-    torch::manual_seed(options.seed * 1000003 + epoch);
-    const torch::Tensor order = torch::randperm(n, torch::kLong);
+    // One process: LibTorch's generator. Data-parallel: a permutation that
+    // is the same on every rank without any shared generator state.
+    torch::Tensor order;
+    if (dp == nullptr) {
+      torch::manual_seed(options.seed * 1000003 + epoch);
+      order = torch::randperm(n, torch::kLong);
+    } else {
+      std::vector<int64_t> perm = EpochPermutation(n, options.seed * 1000003 + epoch);
+      order = torch::tensor(perm, torch::kLong);
+    }
     double loss_sum = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const torch::Tensor idx =
-          order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
+      int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
+      if (dp != nullptr) {
+        const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
+        first += offset;
+        last = first + count;
+      }
+      const torch::Tensor idx = order.slice(0, first, last);
+      if (idx.numel() == 0) {  // more ranks than examples left: still take part
+        optimizer.zero_grad();
+        check(dp->AverageGradients(net));
+        optimizer.step();
+        check(dp->AverageBuffers(net));
+        continue;
+      }
       torch::Tensor x = train.images.index_select(0, idx);
       if (options.augment) x = options.augment(x, options.seed * 1000003 + epoch * 100003 + b);
       const torch::Tensor y = train.labels.index_select(0, idx);
@@ -115,7 +143,9 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         loss = loss - options.lambda * NoiseReward(net, options.sigma_max);
       }
       loss.backward();
+      if (dp != nullptr) check(dp->AverageGradients(net));
       optimizer.step();
+      if (dp != nullptr) check(dp->AverageBuffers(net));
       loss_sum += loss.item<double>();
       if (options.progress) {
         Progress(options.label, epoch, settings.epochs, b + 1, batches, loss_sum / (b + 1),

@@ -20,6 +20,8 @@
 
 namespace agnapprox {
 
+class DataParallel;  // nets/distributed.h
+
 struct TrainOptions {
   int64_t batch_size = 128;
   uint64_t seed = 0;
@@ -32,6 +34,15 @@ struct TrainOptions {
   bool progress = true;
   // Training-time augmentation of a batch, given a seed (none when empty).
   std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment;
+  // Data-parallel training (issue #15): the weights come from rank 0 at the
+  // start; every rank walks the same seeded order of the epoch and trains on
+  // its slice of each global batch of batch_size; gradients and
+  // floating-point buffers (batch-norm statistics, observers) are averaged
+  // over the ranks every step, so every rank holds the same weights. Batch
+  // normalisation normalises with each rank's own slice (as PyTorch's DDP
+  // without SyncBatchNorm); only its running statistics are averaged. A
+  // failed collective throws std::runtime_error with one line.
+  DataParallel* data_parallel = nullptr;
 };
 
 struct EpochResult {
