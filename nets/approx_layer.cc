@@ -115,6 +115,7 @@ void ApproxLayerImpl::set_table(const std::vector<int32_t>& products,
       });
   multiplier_name_ = name;
   compensation_.clear();  // it belonged to the previous table
+  gradient_da_ = gradient_db_ = torch::Tensor();  // so did these
 }
 
 void ApproxLayerImpl::set_error_compensation(std::vector<double> error_by_weight) {
@@ -293,7 +294,11 @@ torch::Tensor ApproxLayerImpl::ApproxCompute(const torch::Tensor& x, StraightThr
     saved->input_scale = qa.scale;
     saved->weight_scale = qw.scale;
     saved->zero_point = qa.zero_point;
-    std::tie(saved->da, saved->db) = CachedGradientTables(gemm_->products());
+    if (!gradient_da_.defined()) {
+      std::tie(gradient_da_, gradient_db_) = CachedGradientTables(gemm_->products());
+    }
+    saved->da = gradient_da_;
+    saved->db = gradient_db_;
     if (is_conv_) {  // the im2col matrix (plain positions), kept by the GEMM's filler
       saved->columns = torch::empty({groups_, fan_in_, g.batch * g.Positions()}, torch::kUInt8);
     } else {

@@ -146,6 +146,9 @@ class ApproxLayerImpl : public torch::nn::Module {
   torch::Tensor act_min_, act_max_, observed_;
   std::shared_ptr<LutGemm> gemm_;
   RetrainGradient retrain_gradient_ = RetrainGradient::kStraightThrough;
+  // dP/da and dP/db of the current table, looked up in the process cache on
+  // first use after set_table (the lookup compares whole tables).
+  torch::Tensor gradient_da_, gradient_db_;
   std::string multiplier_name_;
   std::vector<double> compensation_;
   std::string unsupported_;

@@ -170,6 +170,33 @@ TEST(ApproxLayer, TableGradientOfTheExactTableIsStraightThrough) {
   ExpectTableGradientIsStraightThroughForExact(fc, torch::randn({3, 8}));
 }
 
+// A new table brings its own gradient tables: a table that is three times
+// the exact product triples the input and weight gradients (inputs >= 0, so
+// the zero point, whose term the table does not carry, is 0).
+TEST(ApproxLayer, TableGradientFollowsTheTable) {
+  torch::manual_seed(33);
+  ApproxLayer fc(nn::LinearOptions(8, 4).bias(false));
+  const torch::Tensor x0 = torch::rand({3, 8});
+  Calibrate(fc, x0);
+  ASSERT_EQ(fc->ActivationQuantParams().zero_point, 0);
+  fc->set_mode(Mode::kApprox);
+  fc->set_retrain_gradient(RetrainGradient::kTable);
+  auto gradients = [&](const std::vector<int32_t>& table) {
+    fc->set_table(table, "t");
+    fc->zero_grad();
+    torch::Tensor x = x0.clone().requires_grad_(true);
+    const torch::Tensor y = fc->forward(x);
+    (y * torch::linspace(-1, 2, y.numel()).reshape(y.sizes())).sum().backward();
+    return std::make_pair(x.grad().clone(), fc->weight.grad().clone());
+  };
+  std::vector<int32_t> triple = ExactSigned();
+  for (int32_t& v : triple) v *= 3;
+  const auto [gx1, gw1] = gradients(ExactSigned());
+  const auto [gx3, gw3] = gradients(triple);
+  EXPECT_LE((gx3 - 3 * gx1).abs().max().item<float>(), 1e-4 * gx3.abs().max().item<float>());
+  EXPECT_LE((gw3 - 3 * gw1).abs().max().item<float>(), 1e-4 * gw3.abs().max().item<float>());
+}
+
 // A numerical gradient check: with a smooth synthetic table, the backward's
 // dL/dx and dL/dw equal central differences of the layer's own forward over
 // +-2 codes (the gradient tables' window), at positions away from the
