@@ -1,7 +1,6 @@
 // Data-parallel training (issue #15) on two ranks over loopback, one thread
 // per rank, against a one-rank run of the same path.
 
-#include <thread>
 
 #include "gtest/gtest.h"
 #include "nets/loopback_testing.h"
@@ -50,40 +49,30 @@ Dataset Synthetic(int64_t n, uint64_t seed) {
 std::vector<std::vector<torch::Tensor>> Train(int world, const Dataset& train,
                                               const Dataset& test,
                                               const std::vector<torch::Tensor>& start) {
-  const int port = FreeLoopbackPort();
   std::vector<std::vector<torch::Tensor>> weights(world);
-  std::vector<std::string> errors(world);
-  std::vector<std::thread> ranks;
-  for (int r = 0; r < world; ++r) {
-    ranks.emplace_back([&, r] {
-      DistributedEnv env;
-      env.world_size = world;
-      env.rank = r;
-      env.master_port = port;
-      auto dp = DataParallel::Connect(env, {{"seed", "0"}}, std::chrono::seconds(30));
-      if (!dp.ok()) {
-        errors[r] = std::string(dp.status().message());
-        return;
-      }
-      auto net = std::make_shared<TinyNetImpl>();
-      if (r == 0) {
-        torch::NoGradGuard no_grad;
-        std::vector<torch::Tensor> params = net->parameters();
-        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(start[i]);
-      }
-      StageSettings settings;
-      settings.epochs = 1;
-      settings.lr = 0.05;
-      TrainOptions o;
-      o.batch_size = 64;
-      o.progress = false;
-      o.data_parallel = dp->get();
-      TrainStage(*net, Mode::kBaseline, settings, train, test, o);
-      for (const torch::Tensor& p : net->parameters()) weights[r].push_back(p.detach().clone());
-    });
-  }
-  for (std::thread& t : ranks) t.join();
-  for (int r = 0; r < world; ++r) EXPECT_EQ(errors[r], "") << "rank " << r;
+  const std::vector<absl::Status> status = RunLoopbackRanks(
+      world, [](int) { return RankOptions{{"seed", "0"}}; },
+      [&](DataParallel& dp) {
+        auto net = std::make_shared<TinyNetImpl>();
+        if (dp.rank() == 0) {
+          torch::NoGradGuard no_grad;
+          std::vector<torch::Tensor> params = net->parameters();
+          for (size_t i = 0; i < params.size(); ++i) params[i].copy_(start[i]);
+        }
+        StageSettings settings;
+        settings.epochs = 1;
+        settings.lr = 0.05;
+        TrainOptions o;
+        o.batch_size = 64;
+        o.progress = false;
+        o.data_parallel = &dp;
+        TrainStage(*net, Mode::kBaseline, settings, train, test, o);
+        for (const torch::Tensor& p : net->parameters()) {
+          weights[dp.rank()].push_back(p.detach().clone());
+        }
+        return absl::OkStatus();
+      });
+  for (int r = 0; r < world; ++r) EXPECT_TRUE(status[r].ok()) << "rank " << r << ": " << status[r];
   return weights;
 }
 

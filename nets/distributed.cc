@@ -12,15 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "nets/exception_text.h"
 
 namespace agnapprox {
 namespace {
-
-// The first line of an exception's message (c10 appends a stack).
-std::string FirstLine(const std::exception& e) {
-  const std::string what = e.what();
-  return what.substr(0, what.find('\n'));
-}
 
 absl::StatusOr<int> IntVariable(const std::function<const char*(const char*)>& getenv,
                                 const char* name, int lo, int hi) {

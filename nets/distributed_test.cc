@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <thread>
 
 #include "gtest/gtest.h"
 #include "nets/loopback_testing.h"
@@ -57,34 +56,14 @@ TEST(Distributed, ShardsAreSeededDisjointAndCoverTheEpoch) {
   EXPECT_NE(ShardOfEpoch(1001, 7, 0, 2), ShardOfEpoch(1001, 8, 0, 2));
 }
 
-using Options = std::vector<std::pair<std::string, std::string>>;
-
-// Runs `body` on two ranks (threads) connected over loopback.
-template <typename Body>
-std::vector<absl::Status> TwoRanks(const Options& rank0, const Options& rank1, Body body) {
-  const int port = FreeLoopbackPort();
-  std::vector<absl::Status> status(2);
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r) {
-    threads.emplace_back([&, r] {
-      DistributedEnv env;
-      env.world_size = 2;
-      env.rank = r;
-      env.master_port = port;
-      auto dp = DataParallel::Connect(env, r == 0 ? rank0 : rank1, std::chrono::seconds(20));
-      if (!dp.ok()) {
-        status[r] = dp.status();
-        return;
-      }
-      status[r] = body(**dp);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-  return status;
+// Runs `body` on two ranks connected over loopback, rank r with options[r].
+std::vector<absl::Status> TwoRanks(const RankOptions& rank0, const RankOptions& rank1,
+                                   const std::function<absl::Status(DataParallel&)>& body) {
+  return RunLoopbackRanks(2, [&](int r) { return r == 0 ? rank0 : rank1; }, body);
 }
 
 TEST(Distributed, TwoRanksShareWeightsGradientsAndBuffers) {
-  const Options options = {{"lr", "0.01"}, {"seed", "0"}};
+  const RankOptions options = {{"lr", "0.01"}, {"seed", "0"}};
   std::vector<std::vector<torch::Tensor>> weights(2), grads(2), means(2);
   const std::vector<absl::Status> status = TwoRanks(options, options, [&](DataParallel& dp) {
     const int r = dp.rank();

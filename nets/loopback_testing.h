@@ -1,4 +1,5 @@
-// Test helper for data-parallel tests on 127.0.0.1.
+// Test helpers for data-parallel tests on 127.0.0.1: ranks as threads of
+// the test process.
 #ifndef AGNAPPROX_NETS_LOOPBACK_TESTING_H_
 #define AGNAPPROX_NETS_LOOPBACK_TESTING_H_
 
@@ -6,6 +7,16 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "nets/distributed.h"
 
 namespace agnapprox {
 
@@ -21,6 +32,31 @@ inline int FreeLoopbackPort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+using RankOptions = std::vector<std::pair<std::string, std::string>>;
+
+// Connects `world` ranks, one thread each, at 127.0.0.1 on a free port, rank
+// r with options(r), and runs body on each connected rank. Returns each
+// rank's status: Connect's when it failed, else body's.
+inline std::vector<absl::Status> RunLoopbackRanks(
+    int world, const std::function<RankOptions(int rank)>& options,
+    const std::function<absl::Status(DataParallel&)>& body) {
+  const int port = FreeLoopbackPort();
+  std::vector<absl::Status> status(world);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < world; ++r) {
+    threads.emplace_back([&, r] {
+      DistributedEnv env;
+      env.world_size = world;
+      env.rank = r;
+      env.master_port = port;
+      auto dp = DataParallel::Connect(env, options(r), std::chrono::seconds(30));
+      status[r] = dp.ok() ? body(**dp) : dp.status();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return status;
 }
 
 }  // namespace agnapprox

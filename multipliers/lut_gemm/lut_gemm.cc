@@ -5,38 +5,20 @@
 
 #include <algorithm>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
-#include "io/parallel.h"
 #include "multipliers/lut_gemm/internal/avx512_vbmi_kernel.h"
 #include "multipliers/lut_gemm/internal/cpu.h"
 #include "multipliers/lut_gemm/internal/portable_kernel.h"
+#include "multipliers/lut_gemm/internal/team.h"
 #include "multipliers/lut_gemm/internal/tile.h"
 
 namespace agnapprox {
 
 using lut_gemm_internal::kBlockRows;
+using lut_gemm_internal::RunOnTeam;
+using lut_gemm_internal::ThreadsFor;
 using lut_gemm_internal::Operands;
 using lut_gemm_internal::Tile;
 using lut_gemm_internal::Window;
-
-namespace {
-
-// Below this many multiply-accumulates a product runs on one thread. With an
-// OpenMP team (its workers wait spinning for a moment, so back-to-back
-// products start at once) the smallest benchmark shapes, 784x6x25 and
-// 100x16x150 (117,600 and 240,000), run faster on two threads: 6.7 against
-// 7.7 us and 10.9 against 15.9 us. With the sleeping RunTasks pool they had
-// been slower, so the cut-off was 2^19. Smaller products were not measured.
-constexpr int64_t kMinMacsPerThread = int64_t{1} << 16;
-
-int ThreadsFor(int threads, int64_t m, int64_t n, int64_t k) {
-  return m * n * k < kMinMacsPerThread ? 1 : threads;
-}
-
-}  // namespace
 
 LutGemm::LutGemm(absl::Span<const int32_t> products)
     : products_(products.begin(), products.end()) {
@@ -135,20 +117,12 @@ void LutGemm::Run(const uint8_t* a, const TileFiller* fill, int lowest, int high
       lut_gemm_internal::PortableTile(products_.data(), op, tile);
     }
   };
-  const int use = ThreadsFor(threads, groups * m, n, k);
+  const int use = ThreadsFor(threads, groups * m * n * k);
   const size_t tasks = static_cast<size_t>(groups * blocks * chunks);
-  if (use == 1 || tasks == 1) {
-    for (size_t t = 0; t < tasks; ++t) run_tile(t);
-  } else if (parallel_for_) {
+  if (parallel_for_ && use != 1 && tasks > 1) {
     parallel_for_(use, tasks, run_tile);
   } else {
-#if defined(_OPENMP)
-    const int team = use > 0 ? use : omp_get_max_threads();
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-    for (int64_t t = 0; t < static_cast<int64_t>(tasks); ++t) run_tile(static_cast<size_t>(t));
-#else
-    RunTasks(use, tasks, run_tile);
-#endif
+    RunOnTeam(use, tasks, run_tile);
   }
 }
 

@@ -7,11 +7,7 @@
 #include <immintrin.h>
 #endif
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
-#include "io/parallel.h"
+#include "multipliers/lut_gemm/internal/team.h"
 
 namespace agnapprox {
 namespace {
@@ -148,23 +144,13 @@ void TableGradients(const GradientTables& tables, const float* g, const uint8_t*
 void TableGradients(const float* da, const float* db, const float* g, const uint8_t* q,
                     const uint8_t* w, int64_t m, int64_t n, int64_t k, float* gq, float* gw,
                     float db_offset, int lo, int hi, int threads) {
-  // One task per fan-in position, on an OpenMP team where there is one (as
-  // the table GEMM: LibTorch's threads, awake), else on RunTasks' pool.
-  const int use = m * n * k < (int64_t{1} << 16) ? 1 : threads;
-  auto position = [&](int64_t kk) {
-    OnePosition(da, db, g, q + kk * m, w, m, n, k, kk, lo, hi, db_offset, gq + kk * m, gw);
-  };
-  if (use == 1) {
-    for (int64_t kk = 0; kk < k; ++kk) position(kk);
-    return;
-  }
-#if defined(_OPENMP)
-  const int team = use > 0 ? use : omp_get_max_threads();
-#pragma omp parallel for num_threads(team) schedule(dynamic, 1)
-  for (int64_t kk = 0; kk < k; ++kk) position(kk);
-#else
-  RunTasks(use, static_cast<size_t>(k), [&](size_t kk) { position(static_cast<int64_t>(kk)); });
-#endif
+  // One task per fan-in position, on the table GEMM's team.
+  lut_gemm_internal::RunOnTeam(lut_gemm_internal::ThreadsFor(threads, m * n * k),
+                               static_cast<size_t>(k), [&](size_t kk) {
+                                 OnePosition(da, db, g, q + kk * m, w, m, n, k,
+                                             static_cast<int64_t>(kk), lo, hi, db_offset,
+                                             gq + kk * m, gw);
+                               });
 }
 
 }  // namespace agnapprox

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "io/file_io.h"
+#include "nets/exception_text.h"
 #include "nets/onnx/onnx.pb.h"
 #include "nets/onnx/onnx_tensor.h"
 
@@ -60,12 +61,6 @@ struct OnnxNetImpl::Step {
 namespace {
 
 std::string Shape(c10::IntArrayRef s) { return "[" + absl::StrJoin(s, ", ") + "]"; }
-
-// An exception's message without LibTorch's backtrace (its first line).
-std::string FirstLine(const std::exception& e) {
-  const std::string what = e.what();
-  return what.substr(0, what.find('\n'));
-}
 
 // x as [product of the dimensions before `axis`, the rest]: ONNX Flatten,
 // and Softmax's view of its input before opset 13. `label` starts the error.
