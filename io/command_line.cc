@@ -112,6 +112,9 @@ void RestartWithPassiveThreads(char** argv) {
   setenv("AGNAPPROX_THREADS_SET", "1", 1);
   setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
   setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
+  // LibTorch's distributed layer logs its socket errors through glog on
+  // stderr; ours are the one-line statuses that name what failed.
+  setenv("GLOG_minloglevel", "3", /*overwrite=*/0);
   execv("/proc/self/exe", argv);
   // Could not restart (no /proc): carry on with the libraries' defaults.
 }

@@ -41,7 +41,9 @@ std::string UserPath(const std::string& path);
 // threads parallelise around it), unless the user set them, by restarting
 // the process once with them set: both libraries read the environment when
 // they load. Spinning waiters are what made a pipeline beside other busy
-// processes 6-13x slower. Call first thing in main.
+// processes 6-13x slower. Also GLOG_minloglevel=3: LibTorch's c10d logs
+// its socket errors on stderr, beside the one line that reports them. Call
+// first thing in main.
 void RestartWithPassiveThreads(char** argv);
 
 // Keeps freed large buffers (tables, operand arrays, tensors) in the heap so

@@ -31,6 +31,13 @@ absl::StatusOr<int> IntVariable(const std::function<const char*(const char*)>& g
 
 std::vector<uint8_t> Bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 
+std::string ShareKey(const std::string& key) { return "agnapprox/share/" + key; }
+
+// A shared result in the store: 'k' and the bytes, or 'e' and the message.
+std::string Encode(const absl::StatusOr<std::string>& value) {
+  return value.ok() ? "k" + *value : "e" + std::string(value.status().message());
+}
+
 }  // namespace
 
 absl::StatusOr<DistributedEnv> ReadDistributedEnv(
@@ -85,6 +92,7 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
   dp->rank_ = env.rank;
   dp->world_size_ = env.world_size;
   dp->address_ = absl::StrCat(env.master_addr, ":", env.master_port);
+  dp->timeout_ = timeout;
   const std::string seconds = absl::StrCat(timeout.count() / 1000.0, " s");
   try {
     c10d::TCPStoreOptions o;
@@ -191,8 +199,9 @@ absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tenso
       i = end;
     }
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": all-reduce (", address_,
-                                               ") failed: ", FirstLine(e)));
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": all-reduce with the other ranks (",
+                                               address_, ") failed; a rank stopped or timed out: ",
+                                               FirstLine(e)));
   }
   return absl::OkStatus();
 }
@@ -213,6 +222,111 @@ absl::Status DataParallel::AverageBuffers(torch::nn::Module& module) {
     if (b.is_floating_point()) floats.push_back(b.data());
   }
   return AllReduceMean(floats);
+}
+
+absl::StatusOr<double> DataParallel::Mean(double value) {
+  const torch::Tensor t = torch::tensor({value}, torch::kDouble);
+  if (absl::Status s = AllReduceMean({t}); !s.ok()) return s;
+  return t.item<double>();
+}
+
+absl::Status DataParallel::Publish(const std::string& key,
+                                   const absl::StatusOr<std::string>& value) {
+  try {
+    store_->set(ShareKey(key), Bytes(Encode(value)));
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": cannot publish ", key, " at ",
+                                               address_, ": ", FirstLine(e)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DataParallel::Fetch(const std::string& key,
+                                                const std::function<bool()>& keep_waiting) {
+  std::vector<uint8_t> bytes;
+  try {
+    for (;;) {
+      const auto start = std::chrono::steady_clock::now();
+      try {
+        store_->wait({ShareKey(key)}, timeout_);
+        break;
+      } catch (const std::exception&) {
+        // A timeout (not a lost store) that the caller wants to sit out.
+        const bool timed_out = std::chrono::steady_clock::now() - start >= timeout_ * 9 / 10;
+        if (!timed_out || keep_waiting == nullptr || !keep_waiting()) throw;
+      }
+    }
+    bytes = store_->get(ShareKey(key));
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": no ", key, " from the store at ",
+                                               address_, " within ", timeout_.count() / 1000.0,
+                                               " s: ", FirstLine(e)));
+  }
+  if (bytes.empty()) return absl::InternalError(absl::StrCat(key, ": empty record in the store"));
+  const std::string text(bytes.begin() + 1, bytes.end());
+  if (bytes[0] == 'k') return text;
+  return absl::UnavailableError(text);
+}
+
+absl::StatusOr<std::string> DataParallel::ShareFromRankZero(
+    const std::string& key, const absl::StatusOr<std::string>& value) {
+  if (rank_ == 0) {
+    const absl::StatusOr<std::string> tagged =
+        value.ok() ? value : absl::StatusOr<std::string>(absl::Status(
+                                 value.status().code(), absl::StrCat("rank 0: ", value.status().message())));
+    if (absl::Status s = Publish(key, tagged); !s.ok()) return s;
+    return value;
+  }
+  return Fetch(key);
+}
+
+absl::StatusOr<int64_t> DataParallel::Bump(const std::string& key, int64_t by) {
+  try {
+    return store_->add("agnapprox/count/" + key, by);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": store at ", address_, ": ",
+                                               FirstLine(e)));
+  }
+}
+
+absl::Status DataParallel::Conclude(const absl::Status& local) {
+  const std::string left = "agnapprox/left/";
+  if (rank_ == 0) {
+    (void)ShareFromRankZero("exit", local.ok() ? absl::StatusOr<std::string>("") : local);
+    group_.reset();  // peers still in a collective see the connections close
+    std::vector<std::string> keys;
+    for (int r = 1; r < world_size_; ++r) keys.push_back(absl::StrCat(left, r));
+    // After a failure a rank may be gone (the usual cause): the living ones
+    // read within moments (they fail at their next collective or are
+    // already waiting for it), so wait less than for a success.
+    try {
+      store_->wait(keys, local.ok() ? timeout_
+                                    : std::min<std::chrono::milliseconds>(
+                                          timeout_, std::chrono::seconds(10)));
+    } catch (const std::exception&) {
+      // A rank that is gone cannot read it anyway.
+    }
+    return local;
+  }
+  absl::Status result = local;
+  if (local.ok()) {
+    result = Fetch("exit").status();
+  } else {
+    // A failure of ours that rank 0's explains (it publishes before it
+    // closes the connections we failed on); none when rank 0 is gone.
+    try {
+      if (store_->check({ShareKey("exit")})) {
+        const absl::Status zero = Fetch("exit").status();
+        if (!zero.ok()) result = zero;
+      }
+    } catch (const std::exception&) {
+    }
+  }
+  try {
+    store_->set(absl::StrCat(left, rank_), Bytes("1"));
+  } catch (const std::exception&) {
+  }
+  return result;
 }
 
 absl::Status DataParallel::Barrier() {

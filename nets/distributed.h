@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,14 @@ std::pair<int64_t, int64_t> SliceOfBatch(int64_t size, int rank, int world_size)
 // n / world_size.
 std::vector<int64_t> ShardOfEpoch(int64_t n, uint64_t seed, int rank, int world_size);
 
+// What data-parallel training throws when a collective fails (a rank left,
+// or the timeout passed): one line naming this rank, the address and what
+// failed.
+class DistributedError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class DataParallel {
  public:
   // Rendezvous at env.master_addr:env.master_port (rank 0 serves the store)
@@ -88,6 +97,34 @@ class DataParallel {
   // mean over the ranks, so that they stay identical.
   absl::Status AverageBuffers(torch::nn::Module& module);
   absl::Status Barrier();
+  // The mean of `value` over the ranks (e.g. an epoch's training loss).
+  absl::StatusOr<double> Mean(double value);
+
+  // Results of work only rank 0 does (setup, matching, a stage's files),
+  // shared through the store under `key` (each key once per run). Rank 0
+  // passes its result and gets it back; the other ranks ignore `value`, wait
+  // for rank 0's (at most the timeout) and get its bytes, or its error as
+  // "rank 0: <message>".
+  absl::StatusOr<std::string> ShareFromRankZero(const std::string& key,
+                                                const absl::StatusOr<std::string>& value);
+  // Any rank's result under `key`; Fetch waits for it while
+  // `keep_waiting()` says so (checked after every timeout; null: wait one
+  // timeout).
+  absl::Status Publish(const std::string& key, const absl::StatusOr<std::string>& value);
+  absl::StatusOr<std::string> Fetch(const std::string& key,
+                                    const std::function<bool()>& keep_waiting = nullptr);
+  // A counter in the store that a rank bumps to show it is alive (see
+  // Heartbeat), and its current value.
+  absl::StatusOr<int64_t> Bump(const std::string& key, int64_t by);
+
+  // The end of a run, called by every rank with its own outcome: rank 0
+  // publishes its status, closes the process group (a rank still waiting in
+  // a collective fails at once instead of at the timeout) and waits until
+  // every other rank has read it (at most the timeout), so that the store it
+  // serves outlives their reads. The others return rank 0's status (its
+  // error as "rank 0: <message>"), or their own error when rank 0 is gone
+  // or has not failed. So every rank leaves with rank 0's exit status.
+  absl::Status Conclude(const absl::Status& local);
 
   static constexpr int64_t kBucketFloats = int64_t{1} << 22;  // 16 MiB
 
@@ -97,6 +134,7 @@ class DataParallel {
 
   int rank_ = 0, world_size_ = 1;
   std::string address_;
+  std::chrono::milliseconds timeout_{0};
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
 };

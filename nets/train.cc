@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <stdexcept>
 
 namespace agnapprox {
@@ -99,7 +100,7 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
   DataParallel* dp = options.data_parallel;
   auto check = [](const absl::Status& s) {
-    if (!s.ok()) throw std::runtime_error(std::string(s.message()));
+    if (!s.ok()) throw DistributedError(std::string(s.message()));
   };
   if (dp != nullptr) check(dp->Broadcast(net));
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
@@ -155,7 +156,14 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
     EpochResult r;
     r.epoch = epoch;
     r.loss = batches > 0 ? loss_sum / batches : 0;
-    r.accuracy = Evaluate(net, test, 512);
+    if (dp != nullptr) {
+      // The epoch's loss over every rank's slices; rank 0 alone evaluates.
+      absl::StatusOr<double> mean = dp->Mean(r.loss);
+      check(mean.status());
+      r.loss = *mean;
+    }
+    r.accuracy = dp == nullptr || dp->rank() == 0 ? Evaluate(net, test, 512)
+                                                  : std::numeric_limits<double>::quiet_NaN();
     r.sigmas = Sigmas(net);
     r.seconds = Seconds(start);
     if (options.progress) {

@@ -41,7 +41,9 @@ struct TrainOptions {
   // over the ranks every step, so every rank holds the same weights. Batch
   // normalisation normalises with each rank's own slice (as PyTorch's DDP
   // without SyncBatchNorm); only its running statistics are averaged. A
-  // failed collective throws std::runtime_error with one line.
+  // failed collective throws DistributedError with one line. The epoch's
+  // loss is the mean over the ranks; only rank 0 evaluates (the others
+  // report NaN accuracy).
   DataParallel* data_parallel = nullptr;
 };
 

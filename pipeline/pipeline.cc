@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <thread>
 
@@ -19,6 +21,7 @@
 #include "matching/uniform.h"
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
+#include "nets/distributed.h"
 #include "nets/onnx/onnx_net.h"
 #include "nets/registry.h"
 #include "nets/train.h"
@@ -40,14 +43,38 @@ std::string ShapeText(const std::vector<int64_t>& shape) {
   return s;
 }
 
+// A LibTorch exception (or any other) as a status, at the boundary.
+absl::Status Catching(const std::function<absl::Status()>& f) {
+  try {
+    return f();
+  } catch (const DistributedError& e) {
+    return absl::UnavailableError(e.what());
+  } catch (const c10::Error& e) {
+    return absl::InternalError(absl::StrCat("LibTorch: ", e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("internal error: ", e.what()));
+  }
+}
+
 class Pipeline {
  public:
-  explicit Pipeline(const PipelineOptions& o) : o_(o) {}
+  explicit Pipeline(const PipelineOptions& o)
+      : o_(o), dp_(o.data_parallel), lead_(dp_ == nullptr || dp_->rank() == 0) {}
 
   absl::Status Run();
 
  private:
   absl::Status Setup();
+  // Rank 0's part of Setup: the output folder and the state (read back when
+  // resuming).
+  absl::Status StartState();
+  // Data-parallel: after `step`, the other ranks take rank 0's state (or
+  // fail with rank 0's error); rank 0 publishes it. `s` is this rank's
+  // outcome of the step. One process: returns `s`.
+  absl::Status Sync(const std::string& step, const absl::Status& s);
+  // Accuracy on the test data; NaN on ranks other than 0, which do not
+  // evaluate.
+  double EvaluateTest();
   bool Done(const std::string& stage) const { return Completed(state_, stage); }
   StageSettings Settings(const std::string& stage, StageSettings s) const {
     auto it = o_.epochs.find(stage);
@@ -65,6 +92,7 @@ class Pipeline {
   absl::Status Finish(const std::string& stage, double seconds, const std::string& line);
   double Train(const std::string& stage, Mode mode, const StageSettings& settings);
   void Say(const std::string& line) const {
+    if (!lead_) return;
     std::fprintf(stderr, "[pipeline] %s\n", line.c_str());
     std::fflush(stderr);
   }
@@ -83,6 +111,8 @@ class Pipeline {
   absl::Status Summary();
 
   const PipelineOptions& o_;
+  DataParallel* const dp_;
+  const bool lead_;  // rank 0, or the only process
   std::shared_ptr<ApproxNetImpl> net_;
   Dataset train_, test_;
   // Training augmentation of the data set (CIFAR-10: crop and flip).
@@ -134,7 +164,10 @@ absl::Status Pipeline::Setup() {
   if (!catalog.ok()) return catalog.status();
   catalog_ = *catalog;
   if (absl::StatusOr<double> m = MetricMax(catalog_, o_.metric); !m.ok()) return m.status();
+  return lead_ ? StartState() : absl::OkStatus();
+}
 
+absl::Status Pipeline::StartState() {
   std::error_code ec;
   std::filesystem::create_directories(Path("checkpoints"), ec);
   std::filesystem::create_directories(Path("traces"), ec);
@@ -168,16 +201,38 @@ absl::Status Pipeline::Setup() {
   return absl::OkStatus();
 }
 
-absl::Status Pipeline::SaveCheckpoint(const std::string& stage) {
-  return SaveWeights(*net_, Checkpoint(stage));
+absl::Status Pipeline::Sync(const std::string& step, const absl::Status& s) {
+  if (dp_ == nullptr || (!lead_ && !s.ok())) return s;
+  absl::StatusOr<std::string> shared = dp_->ShareFromRankZero(
+      "run/" + step, s.ok() ? absl::StatusOr<std::string>(state_.SerializeAsString()) : s);
+  if (!shared.ok()) return shared.status();
+  if (!lead_ && !state_.ParseFromString(*shared)) {
+    return absl::InternalError(absl::StrCat("rank ", dp_->rank(), ": rank 0's state after ", step,
+                                            " does not parse"));
+  }
+  return absl::OkStatus();
 }
 
+double Pipeline::EvaluateTest() {
+  return lead_ ? Evaluate(*net_, test_, 512) : std::numeric_limits<double>::quiet_NaN();
+}
+
+absl::Status Pipeline::SaveCheckpoint(const std::string& stage) {
+  return lead_ ? SaveWeights(*net_, Checkpoint(stage)) : absl::OkStatus();
+}
+
+// Data-parallel: rank 0 reads the file and every rank takes its weights
+// (the other ranks may not see rank 0's files).
 absl::Status Pipeline::LoadCheckpoint(const std::string& stage) {
-  return LoadWeights(*net_, Checkpoint(stage));
+  if (lead_) {
+    if (absl::Status s = LoadWeights(*net_, Checkpoint(stage)); !s.ok()) return s;
+  }
+  return dp_ == nullptr ? absl::OkStatus() : dp_->Broadcast(*net_);
 }
 
 absl::Status Pipeline::Finish(const std::string& stage, double seconds,
                               const std::string& line) {
+  if (!lead_) return absl::OkStatus();  // rank 0's state comes with Sync
   state_.add_completed(stage);
   (*state_.mutable_seconds())[stage] = seconds;
   if (absl::Status s = WriteState(state_, Path("state.txtpb")); !s.ok()) return s;
@@ -195,8 +250,9 @@ double Pipeline::Train(const std::string& stage, Mode mode, const StageSettings&
   t.lambda = o_.lambda;
   t.sigma_max = o_.sigma_max;
   t.label = stage;
-  t.progress = o_.progress;
+  t.progress = o_.progress && lead_;
   t.augment = augment_;
+  t.data_parallel = dp_;
   std::vector<EpochResult> results = TrainStage(*net_, mode, settings, train_, test_, t);
   for (const EpochResult& r : results) {
     proto::EpochRecord* e = state_.add_epochs();
@@ -207,7 +263,7 @@ double Pipeline::Train(const std::string& stage, Mode mode, const StageSettings&
     e->set_seconds(r.seconds);
     for (double s : r.sigmas) e->add_sigma(s);
   }
-  return results.empty() ? Evaluate(*net_, test_, 512) : results.back().accuracy;
+  return results.empty() ? EvaluateTest() : results.back().accuracy;
 }
 
 absl::Status Pipeline::Baseline() {
@@ -256,6 +312,7 @@ absl::Status Pipeline::GradientSearch() {
 }
 
 absl::Status Pipeline::Match() {
+  if (!lead_) return absl::OkStatus();  // the choice comes with Sync
   const auto start = Clock::now();
   absl::StatusOr<MatchingInfo> info = MatchOnTraces(*net_, train_, catalog_, o_, Path("traces"));
   if (!info.ok()) return info.status();
@@ -310,7 +367,7 @@ absl::Status Pipeline::Redeploy() {
 absl::Status Pipeline::DeployAndEvaluate() {
   const auto start = Clock::now();
   if (absl::Status s = Redeploy(); !s.ok()) return s;
-  const double acc = Evaluate(*net_, test_, 512);
+  const double acc = EvaluateTest();
   (*state_.mutable_accuracy())["approx_accuracy_before_retraining"] = acc;
   return Finish("deploy", std::chrono::duration<double>(Clock::now() - start).count(),
                 absl::StrFormat("approximate accuracy before retraining %.4f", acc));
@@ -329,7 +386,9 @@ absl::Status Pipeline::Retrain() {
   const double acc = Train("approx", Mode::kApprox,
                            Settings("approx", net_->training_settings().approx));
   (*state_.mutable_accuracy())["approx_accuracy"] = acc;
-  if (absl::Status s = SaveDeployedModel(*net_, Checkpoint("approx")); !s.ok()) return s;
+  if (lead_) {
+    if (absl::Status s = SaveDeployedModel(*net_, Checkpoint("approx")); !s.ok()) return s;
+  }
   return Finish("approx", std::chrono::duration<double>(Clock::now() - start).count(),
                 absl::StrFormat("approximate accuracy after retraining %.4f", acc));
 }
@@ -344,7 +403,7 @@ absl::Status Pipeline::Uniform() {
   }
   if (absl::Status s = DeployUniform(*net_, *m); !s.ok()) return s;
   SetRetrainGradient();
-  const double before = Evaluate(*net_, test_, 512);
+  const double before = EvaluateTest();
   const double after =
       Train("uniform", Mode::kApprox, Settings("approx", net_->training_settings().approx));
   (*state_.mutable_accuracy())["uniform_accuracy_before_retraining"] = before;
@@ -371,14 +430,15 @@ absl::Status Pipeline::Summary() {
 }
 
 absl::Status Pipeline::Run() {
-  if (absl::Status s = Setup(); !s.ok()) return s;
+  if (absl::Status s = Sync("setup", Catching([&] { return Setup(); })); !s.ok()) return s;
   // Resuming: restore the weights of the last stage that left a checkpoint.
-  for (const char* stage : {"gradient_search", "qat", "baseline"}) {
-    if (Done(stage)) {
-      if (absl::Status s = LoadCheckpoint(stage); !s.ok()) return s;
-      break;
+  absl::Status resumed = Catching([&] {
+    for (const char* stage : {"gradient_search", "qat", "baseline"}) {
+      if (Done(stage)) return LoadCheckpoint(stage);
     }
-  }
+    return absl::OkStatus();
+  });
+  if (absl::Status s = Sync("resume", resumed); !s.ok()) return s;
   struct Stage {
     const char* name;
     absl::Status (Pipeline::*run)();
@@ -391,14 +451,17 @@ absl::Status Pipeline::Run() {
                              Stage{"uniform", &Pipeline::Uniform}}) {
     if (Done(stage.name)) continue;
     if (o_.skip_uniform && std::string(stage.name) == "uniform") continue;
-    // Retraining starts from the deployed network; after a resume it is
-    // deployed again from the saved choice.
-    if (std::string(stage.name) == "approx" && !deployed_) {
-      if (absl::Status s = Redeploy(); !s.ok()) return s;
-    }
-    if (absl::Status s = (this->*stage.run)(); !s.ok()) return s;
+    const absl::Status done = Catching([&] {
+      // Retraining starts from the deployed network; after a resume it is
+      // deployed again from the saved choice.
+      if (std::string(stage.name) == "approx" && !deployed_) {
+        if (absl::Status s = Redeploy(); !s.ok()) return s;
+      }
+      return (this->*stage.run)();
+    });
+    if (absl::Status s = Sync(stage.name, done); !s.ok()) return s;
   }
-  return Summary();
+  return Sync("summary", lead_ ? Catching([&] { return Summary(); }) : absl::OkStatus());
 }
 
 }  // namespace
@@ -410,14 +473,10 @@ void ApplyQuick(PipelineOptions* o) {
 }
 
 absl::Status RunPipeline(const PipelineOptions& options) {
-  try {
+  return Catching([&] {
     Pipeline p(options);
     return p.Run();
-  } catch (const c10::Error& e) {
-    return absl::InternalError(absl::StrCat("LibTorch: ", e.what_without_backtrace()));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("internal error: ", e.what()));
-  }
+  });
 }
 
 }  // namespace agnapprox

@@ -25,6 +25,8 @@
 
 namespace agnapprox {
 
+class DataParallel;  // nets/distributed.h
+
 struct PipelineOptions {
   std::string net = "lenet5";
   // An ONNX file to start from instead of `net` (spec section 7).
@@ -63,6 +65,11 @@ struct PipelineOptions {
   bool progress = true;
   // Leaves out stage 7 (used by the lambda sweep's runs).
   bool skip_uniform = false;
+  // Data-parallel (spec section 8): this rank's connection to the others,
+  // or null for one process. Every rank runs every training stage on its
+  // shard; rank 0 alone evaluates, traces, matches and writes files, and
+  // shares the run's state with the others after every stage.
+  DataParallel* data_parallel = nullptr;
 };
 
 // What the run studies: the ONNX file when there is one, else the network's

@@ -1,7 +1,9 @@
 // `bazel run //:pipeline -- [flags]`: the whole agnapprox flow (see
 // pipeline/pipeline.h). With no flags: LeNet5 on Debian's Fashion-MNIST with
 // the built-in signed catalog.
+#include <chrono>
 #include <cmath>
+#include <memory>
 #include <cstdio>
 #include <type_traits>
 #include <map>
@@ -16,7 +18,9 @@
 #include "absl/strings/str_join.h"
 #include "io/command_line.h"
 #include "nets/data/open_dataset.h"
+#include "nets/distributed.h"
 #include "nets/registry.h"
+#include "pipeline/run_options.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/state.h"
 #include "pipeline/sweep.h"
@@ -70,6 +74,10 @@ ABSL_FLAG(std::string, reuse_search, "",
           "trained network)");
 ABSL_FLAG(std::string, sweep_lambda, "",
           "repeat from the gradient search for each lambda, e.g. 0.05,0.2,0.5");
+ABSL_FLAG(double, dist_timeout, 300,
+          "data-parallel runs (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT set, as torchrun "
+          "does): seconds a rank waits for the rendezvous, a collective, or rank 0's results "
+          "before it fails");
 
 namespace agnapprox {
 namespace {
@@ -115,6 +123,12 @@ int main(int argc, char** argv) {
   KeepFreedMemoryInHeap();
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
+  absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
+  if (!env.ok()) UsageError(std::string(env.status().message()));
+  const double dist_timeout = absl::GetFlag(FLAGS_dist_timeout);
+  if (!(dist_timeout > 0 && dist_timeout <= 1e6)) {
+    UsageError("--dist_timeout: expected seconds in (0, 1e6]");
+  }
   PipelineOptions o;
   if (absl::GetFlag(FLAGS_quick)) ApplyQuick(&o);
   if (!absl::GetFlag(FLAGS_net).empty()) o.net = absl::GetFlag(FLAGS_net);
@@ -173,14 +187,31 @@ int main(int argc, char** argv) {
   }
   if (const std::string from = absl::GetFlag(FLAGS_reuse_search); !from.empty()) {
     if (!lambdas.empty()) UsageError("--reuse_search and --sweep_lambda do not go together");
-    if (!o.resume || !PathExists(o.output_dir + "/state.txtpb")) {
+    // Data-parallel: rank 0's files (the others get the state from it).
+    if (env->rank == 0 && (!o.resume || !PathExists(o.output_dir + "/state.txtpb"))) {
       if (absl::Status s = SeedRunFrom(UserPath(from), "gradient_search", o.output_dir); !s.ok()) {
         FailWith(s);
       }
     }
     o.resume = true;
   }
-  const absl::Status s = lambdas.empty() ? RunPipeline(o) : RunLambdaSweep(o, lambdas);
+  std::unique_ptr<DataParallel> dp;
+  if (env->world_size > 1) {
+    // Every flag that shapes the results or the order of the stages must be
+    // the same on every rank.
+    std::vector<std::pair<std::string, std::string>> compared;
+    for (const RunOption& r : ResultOptions(o)) compared.emplace_back(r.flag, r.value);
+    compared.emplace_back("resume", o.resume ? "true" : "false");
+    compared.emplace_back("sweep_lambda", sweep);
+    absl::StatusOr<std::unique_ptr<DataParallel>> connected = DataParallel::Connect(
+        *env, compared,
+        std::chrono::milliseconds(static_cast<int64_t>(std::llround(dist_timeout * 1000))));
+    if (!connected.ok()) FailWith(connected.status());
+    dp = std::move(*connected);
+    o.data_parallel = dp.get();
+  }
+  absl::Status s = lambdas.empty() ? RunPipeline(o) : RunLambdaSweep(o, lambdas);
+  if (dp != nullptr) s = dp->Conclude(s);
   if (!s.ok()) FailWith(s);
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "pipeline/summary.h"
 
+#include "nets/distributed.h"
+
 #include "absl/strings/str_cat.h"
 #include "pipeline/state.h"
 
@@ -25,6 +27,7 @@ absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const Pi
   for (const proto::LayerRecord& l : state.layers()) sigma.Set(l.name(), l.sigma());
   Json summary = Json::Object();
   summary.Set("net", NetLabel(o)).Set("dataset", o.dataset).Set("catalog", o.catalog);
+  summary.Set("world_size", o.data_parallel == nullptr ? 1 : o.data_parallel->world_size());
   for (const char* key : {"baseline_accuracy", "qat_accuracy", "gradient_search_accuracy",
                           "approx_accuracy_before_retraining", "approx_accuracy"}) {
     absl::StatusOr<double> a = accuracy(key);
