@@ -149,10 +149,51 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
     return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": process group at ",
                                                dp->address_, ": ", FirstLine(e)));
   }
+  // The heartbeat, on a connection of its own (a Fetch holds the store's
+  // connection for as long as it waits).
+  try {
+    c10d::TCPStoreOptions o;
+    o.port = static_cast<uint16_t>(env.master_port);
+    o.isServer = false;
+    o.waitWorkers = false;
+    o.timeout = timeout;
+    dp->heartbeat_store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+    dp->heartbeat_store_->add(absl::StrCat("agnapprox/alive/", env.rank), 1);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": store at ", dp->address_,
+                                               ": ", FirstLine(e)));
+  }
+  DataParallel* self = dp.get();
+  dp->heartbeat_ = std::thread([self] {
+    const auto every = std::max<std::chrono::milliseconds>(self->timeout_ / 4,
+                                                           std::chrono::milliseconds(50));
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(self->heartbeat_mutex_);
+        if (self->heartbeat_stop_.wait_for(lock, every, [self] { return self->stopping_; })) {
+          return;
+        }
+      }
+      try {
+        self->heartbeat_store_->add(absl::StrCat("agnapprox/alive/", self->rank_), 1);
+      } catch (const std::exception&) {
+        return;  // the store is gone: the run is over or failing
+      }
+    }
+  });
   return dp;
 }
 
-DataParallel::~DataParallel() = default;
+DataParallel::~DataParallel() { StopHeartbeat(); }
+
+void DataParallel::StopHeartbeat() {
+  {
+    std::lock_guard<std::mutex> lock(heartbeat_mutex_);
+    stopping_ = true;
+  }
+  heartbeat_stop_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+}
 
 absl::Status DataParallel::Broadcast(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
@@ -241,26 +282,32 @@ absl::Status DataParallel::Publish(const std::string& key,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DataParallel::Fetch(const std::string& key,
-                                                const std::function<bool()>& keep_waiting) {
+int64_t DataParallel::Heartbeats(int rank) {
+  return store_->add(absl::StrCat("agnapprox/alive/", rank), 0);
+}
+
+absl::StatusOr<std::string> DataParallel::Fetch(const std::string& key, int from) {
   std::vector<uint8_t> bytes;
   try {
+    int64_t beats = Heartbeats(from);
     for (;;) {
       const auto start = std::chrono::steady_clock::now();
       try {
         store_->wait({ShareKey(key)}, timeout_);
         break;
       } catch (const std::exception&) {
-        // A timeout (not a lost store) that the caller wants to sit out.
-        const bool timed_out = std::chrono::steady_clock::now() - start >= timeout_ * 9 / 10;
-        if (!timed_out || keep_waiting == nullptr || !keep_waiting()) throw;
+        // A timeout (not a lost store) while `from` is still alive.
+        if (std::chrono::steady_clock::now() - start < timeout_ * 9 / 10) throw;
+        const int64_t now = Heartbeats(from);
+        if (now == beats) throw;
+        beats = now;
       }
     }
     bytes = store_->get(ShareKey(key));
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": no ", key, " from the store at ",
-                                               address_, " within ", timeout_.count() / 1000.0,
-                                               " s: ", FirstLine(e)));
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": no ", key, " from rank ", from,
+                                               " (store at ", address_, ", timeout ",
+                                               timeout_.count() / 1000.0, " s): ", FirstLine(e)));
   }
   if (bytes.empty()) return absl::InternalError(absl::StrCat(key, ": empty record in the store"));
   const std::string text(bytes.begin() + 1, bytes.end());
@@ -277,20 +324,12 @@ absl::StatusOr<std::string> DataParallel::ShareFromRankZero(
     if (absl::Status s = Publish(key, tagged); !s.ok()) return s;
     return value;
   }
-  return Fetch(key);
-}
-
-absl::StatusOr<int64_t> DataParallel::Bump(const std::string& key, int64_t by) {
-  try {
-    return store_->add("agnapprox/count/" + key, by);
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": store at ", address_, ": ",
-                                               FirstLine(e)));
-  }
+  return Fetch(key, 0);
 }
 
 absl::Status DataParallel::Conclude(const absl::Status& local) {
   const std::string left = "agnapprox/left/";
+  StopHeartbeat();
   if (rank_ == 0) {
     (void)ShareFromRankZero("exit", local.ok() ? absl::StatusOr<std::string>("") : local);
     group_.reset();  // peers still in a collective see the connections close
@@ -310,13 +349,13 @@ absl::Status DataParallel::Conclude(const absl::Status& local) {
   }
   absl::Status result = local;
   if (local.ok()) {
-    result = Fetch("exit").status();
+    result = Fetch("exit", 0).status();
   } else {
     // A failure of ours that rank 0's explains (it publishes before it
     // closes the connections we failed on); none when rank 0 is gone.
     try {
       if (store_->check({ShareKey("exit")})) {
-        const absl::Status zero = Fetch("exit").status();
+        const absl::Status zero = Fetch("exit", 0).status();
         if (!zero.ok()) result = zero;
       }
     } catch (const std::exception&) {

@@ -15,11 +15,14 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -103,19 +106,16 @@ class DataParallel {
   // Results of work only rank 0 does (setup, matching, a stage's files),
   // shared through the store under `key` (each key once per run). Rank 0
   // passes its result and gets it back; the other ranks ignore `value`, wait
-  // for rank 0's (at most the timeout) and get its bytes, or its error as
-  // "rank 0: <message>".
+  // for rank 0's and get its bytes, or its error as "rank 0: <message>".
   absl::StatusOr<std::string> ShareFromRankZero(const std::string& key,
                                                 const absl::StatusOr<std::string>& value);
-  // Any rank's result under `key`; Fetch waits for it while
-  // `keep_waiting()` says so (checked after every timeout; null: wait one
-  // timeout).
+  // A result (bytes or an error) under `key`, and a wait for one that rank
+  // `from` publishes. Every rank beats a heartbeat in the store (a thread
+  // with its own connection, every quarter of the timeout): Fetch waits as
+  // long as `from`'s heartbeat goes on, and fails after a whole timeout
+  // without one, or at once when the store is gone (rank 0 ended).
   absl::Status Publish(const std::string& key, const absl::StatusOr<std::string>& value);
-  absl::StatusOr<std::string> Fetch(const std::string& key,
-                                    const std::function<bool()>& keep_waiting = nullptr);
-  // A counter in the store that a rank bumps to show it is alive (see
-  // Heartbeat), and its current value.
-  absl::StatusOr<int64_t> Bump(const std::string& key, int64_t by);
+  absl::StatusOr<std::string> Fetch(const std::string& key, int from);
 
   // The end of a run, called by every rank with its own outcome: rank 0
   // publishes its status, closes the process group (a rank still waiting in
@@ -131,12 +131,19 @@ class DataParallel {
  private:
   DataParallel() = default;
   absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors);
+  int64_t Heartbeats(int rank);  // throws when the store is gone
+  void StopHeartbeat();
 
   int rank_ = 0, world_size_ = 1;
   std::string address_;
   std::chrono::milliseconds timeout_{0};
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  c10::intrusive_ptr<c10d::Store> heartbeat_store_;
+  std::thread heartbeat_;
+  std::mutex heartbeat_mutex_;
+  std::condition_variable heartbeat_stop_;
+  bool stopping_ = false;
 };
 
 }  // namespace agnapprox

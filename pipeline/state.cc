@@ -50,8 +50,8 @@ std::string MetricsLines(const proto::PipelineState& state) {
   return lines;
 }
 
-absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_stage,
-                         const std::string& dir) {
+absl::StatusOr<proto::RunSeed> ReadRunSeed(const std::string& from_dir,
+                                            const std::string& last_stage) {
   const std::vector<std::string> order = {"baseline", "qat", "gradient_search"};
   const auto end = std::find(order.begin(), order.end(), last_stage);
   if (end == order.end()) {
@@ -59,10 +59,8 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
   }
   absl::StatusOr<proto::PipelineState> from = ReadState(from_dir + "/state.txtpb");
   if (!from.ok()) return from.status();
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/checkpoints", ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
-  proto::PipelineState seed;
+  proto::RunSeed out;
+  proto::PipelineState& seed = *out.mutable_state();
   seed.set_net(from->net());
   *seed.mutable_options() = from->options();
   KeepOptionsOf(std::vector<std::string>(order.begin(), end + 1), &seed);
@@ -72,10 +70,10 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
       return absl::InvalidArgumentError(
           absl::StrCat(from_dir, "/state.txtpb: stage ", *stage, " is not complete"));
     }
-    const std::string name = "/checkpoints/" + *stage + ".pt";
-    std::filesystem::copy_file(from_dir + name, dir + name,
-                               std::filesystem::copy_options::overwrite_existing, ec);
-    if (ec) return absl::InvalidArgumentError(absl::StrCat(from_dir + name, ": ", ec.message()));
+    const std::string name = "checkpoints/" + *stage + ".pt";
+    absl::StatusOr<std::string> bytes = ReadFile(from_dir + "/" + name);
+    if (!bytes.ok()) return bytes.status();
+    (*out.mutable_files())[name] = std::move(*bytes);
     seed.add_completed(*stage);
     (*seed.mutable_seconds())[*stage] = from->seconds().at(*stage);
     (*seed.mutable_accuracy())[*stage + "_accuracy"] = from->accuracy().at(*stage + "_accuracy");
@@ -91,7 +89,24 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
       r->set_sigma(l.sigma());
     }
   }
-  return WriteState(seed, dir + "/state.txtpb");
+  return out;
+}
+
+absl::Status WriteRunSeed(const proto::RunSeed& seed, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir + "/checkpoints", ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat(dir, ": ", ec.message()));
+  for (const auto& [name, bytes] : seed.files()) {
+    if (absl::Status s = WriteFileAtomically(dir + "/" + name, bytes); !s.ok()) return s;
+  }
+  return WriteState(seed.state(), dir + "/state.txtpb");
+}
+
+absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_stage,
+                         const std::string& dir) {
+  absl::StatusOr<proto::RunSeed> seed = ReadRunSeed(from_dir, last_stage);
+  if (!seed.ok()) return seed.status();
+  return WriteRunSeed(*seed, dir);
 }
 
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state) {

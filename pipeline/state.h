@@ -34,6 +34,12 @@ std::string MetricsLines(const proto::PipelineState& state);
 absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_stage,
                          const std::string& dir);
 
+// SeedRunFrom in two halves: what it reads from `from_dir`, and writing
+// that into `dir`.
+absl::StatusOr<proto::RunSeed> ReadRunSeed(const std::string& from_dir,
+                                            const std::string& last_stage);
+absl::Status WriteRunSeed(const proto::RunSeed& seed, const std::string& dir);
+
 // The chosen multiplier of every layer, in order.
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state);
 

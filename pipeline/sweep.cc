@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <string>
 #include <utility>
 
@@ -9,34 +10,93 @@
 #include "absl/strings/str_format.h"
 #include "io/file_io.h"
 #include "io/json.h"
+#include "nets/distributed.h"
 #include "pipeline/internal/svg.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/state.h"
 
 namespace agnapprox {
+namespace {
+
+// One point of the sweep, as a run of its own (one process) in
+// output_dir/sweep/lambda_<value>/, started from `seed` unless it is there
+// already (then it resumes).
+absl::StatusOr<proto::PipelineState> RunSweepPoint(const PipelineOptions& options, double lambda,
+                                                   const proto::RunSeed& seed) {
+  PipelineOptions sub = options;
+  sub.lambda = lambda;
+  sub.resume = true;
+  sub.skip_uniform = true;
+  sub.data_parallel = nullptr;
+  sub.output_dir = absl::StrCat(options.output_dir, "/sweep/lambda_", lambda);
+  std::fprintf(stderr, "[pipeline] sweep: lambda %g in %s\n", lambda, sub.output_dir.c_str());
+  if (!PathExists(sub.output_dir + "/state.txtpb")) {
+    if (absl::Status s = WriteRunSeed(seed, sub.output_dir); !s.ok()) return s;
+  }
+  if (absl::Status s = RunPipeline(sub); !s.ok()) return s;
+  return ReadState(sub.output_dir + "/state.txtpb");
+}
+
+}  // namespace
+
 absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<double>& lambdas) {
   if (absl::Status s = RunPipeline(options); !s.ok()) return s;
+  // Data-parallel: the main run trained on every rank; its lambdas are
+  // independent runs, dealt round-robin to the ranks (one process each),
+  // and rank 0 gathers their states for the combined files.
+  DataParallel* dp = options.data_parallel;
+  const int rank = dp == nullptr ? 0 : dp->rank();
+  const int world = dp == nullptr ? 1 : dp->world_size();
+  // Every lambda starts from the main run's QAT network, which rank 0 reads
+  // and sends to the other ranks (they may not see its folder).
+  absl::StatusOr<proto::RunSeed> seed = rank == 0
+                                            ? ReadRunSeed(options.output_dir, "qat")
+                                            : absl::StatusOr<proto::RunSeed>(proto::RunSeed());
+  if (dp != nullptr) {
+    absl::StatusOr<std::string> shared = dp->ShareFromRankZero(
+        "sweep/seed", seed.ok() ? absl::StatusOr<std::string>(seed->SerializeAsString())
+                                : seed.status());
+    if (!shared.ok()) return shared.status();
+    if (rank != 0 && !seed->ParseFromString(*shared)) {
+      return absl::InternalError("the sweep's start from rank 0 does not parse");
+    }
+  }
+  if (!seed.ok()) return seed.status();
+  std::map<size_t, proto::PipelineState> by_index;
+  for (size_t i = 0; i < lambdas.size(); ++i) {
+    if (static_cast<int>(i % world) != rank) continue;
+    absl::StatusOr<proto::PipelineState> state = RunSweepPoint(options, lambdas[i], *seed);
+    if (rank != 0) {
+      const absl::Status published = dp->Publish(
+          absl::StrCat("sweep/run/", i),
+          state.ok() ? absl::StatusOr<std::string>(state->SerializeAsString())
+                     : absl::Status(state.status().code(),
+                                    absl::StrCat("rank ", rank, ": ", state.status().message())));
+      if (!state.ok()) return state.status();
+      if (!published.ok()) return published;
+      continue;
+    }
+    if (!state.ok()) return state.status();
+    by_index[i] = *std::move(state);
+  }
+  if (rank != 0) return absl::OkStatus();
+  for (size_t i = 0; i < lambdas.size(); ++i) {
+    const int owner = static_cast<int>(i % world);
+    if (owner == 0) continue;
+    absl::StatusOr<std::string> bytes = dp->Fetch(absl::StrCat("sweep/run/", i), owner);
+    if (!bytes.ok()) return bytes.status();
+    proto::PipelineState state;
+    if (!state.ParseFromString(*bytes)) {
+      return absl::InternalError(absl::StrCat("rank ", owner, "'s sweep run does not parse"));
+    }
+    by_index[i] = std::move(state);
+  }
   absl::StatusOr<proto::PipelineState> main = ReadState(options.output_dir + "/state.txtpb");
   if (!main.ok()) return main.status();
   std::vector<std::pair<double, proto::PipelineState>> runs = {{options.lambda, *main}};
-  for (double lambda : lambdas) {
-    PipelineOptions sub = options;
-    sub.lambda = lambda;
-    sub.resume = true;
-    sub.skip_uniform = true;
-    sub.output_dir = absl::StrCat(options.output_dir, "/sweep/lambda_", lambda);
-    std::fprintf(stderr, "[pipeline] sweep: lambda %g in %s\n", lambda, sub.output_dir.c_str());
-    if (!PathExists(sub.output_dir + "/state.txtpb")) {
-      if (absl::Status s = SeedRunFrom(options.output_dir, "qat", sub.output_dir); !s.ok()) {
-        return s;
-      }
-    }
-    if (absl::Status s = RunPipeline(sub); !s.ok()) return s;
-    absl::StatusOr<proto::PipelineState> state = ReadState(sub.output_dir + "/state.txtpb");
-    if (!state.ok()) return state.status();
-    runs.emplace_back(lambda, *state);
-  }
-  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+  for (auto& [i, state] : by_index) runs.emplace_back(lambdas[i], std::move(state));
+  // Lambda order within equal energies (stable).
+  std::stable_sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
     return a.second.relative_energy() < b.second.relative_energy();
   });
   Json list = Json::Array();
