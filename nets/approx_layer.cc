@@ -3,6 +3,7 @@
 #include "multipliers/lut_gemm/table_gradient.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -153,8 +154,25 @@ torch::Tensor ApproxLayerImpl::Apply(const torch::Tensor& x, const torch::Tensor
 }
 
 void ApproxLayerImpl::Observe(const torch::Tensor& x) {
+  ObserveRange(x.min(), x.max());
+}
+
+void ApproxLayerImpl::TakePartWithoutData() {
+  if (global_batch_ == nullptr || mode_ == Mode::kBaseline) return;
+  ObserveRange(torch::full({}, std::numeric_limits<float>::infinity()),
+               torch::full({}, -std::numeric_limits<float>::infinity()));
+  if (mode_ == Mode::kGradientSearch && global_batch_->noise) {
+    global_batch_->noise(torch::empty({0}));
+  }
+}
+
+void ApproxLayerImpl::ObserveRange(torch::Tensor lo, torch::Tensor hi) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor lo = x.min(), hi = x.max();
+  if (global_batch_ != nullptr && global_batch_->range) {
+    const auto [global_lo, global_hi] = global_batch_->range(lo.item<float>(), hi.item<float>());
+    lo = torch::full({}, global_lo, lo.options());
+    hi = torch::full({}, global_hi, hi.options());
+  }
   if (observed_.item<float>() == 0) {
     act_min_.copy_(lo);
     act_max_.copy_(hi);
@@ -587,7 +605,12 @@ torch::Tensor ApproxLayerImpl::forward(const torch::Tensor& x) {
       torch::fake_quantize_per_tensor_affine(x, qa.scale, qa.zero_point, kActMin, kActMax),
       torch::fake_quantize_per_tensor_affine(weight, qw.scale, 0, kWeightMin, kWeightMax));
   if (mode_ == Mode::kGradientSearch && is_training()) {
-    y = y + torch::randn_like(y) * y.std().detach() * sigma;
+    if (global_batch_ != nullptr && global_batch_->noise) {
+      const auto [normal, std] = global_batch_->noise(y.detach());
+      y = y + normal * std * sigma;
+    } else {
+      y = y + torch::randn_like(y) * y.std().detach() * sigma;
+    }
   }
   return y;
 }

@@ -23,6 +23,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,6 +61,18 @@ struct OperandTrace {
 // What the straight-through backward keeps from an approximate forward.
 struct StraightThrough;
 class ApproxFunction;
+
+// Data-parallel training (nets/train.cc), where each rank holds a slice of
+// the global batch: how a layer sees the whole batch, so that the ranks
+// together compute what one process computes. Each member is optional.
+struct GlobalBatch {
+  // The observer's batch range: (min, max) over every rank of the slices'
+  // (lo, hi).
+  std::function<std::pair<float, float>(float lo, float hi)> range;
+  // Gradient search's noise: a standard normal tensor for this rank's rows
+  // of `y`, and std(y) over the global batch.
+  std::function<std::pair<torch::Tensor, double>(const torch::Tensor& y)> noise;
+};
 
 class ApproxLayerImpl : public torch::nn::Module {
  public:
@@ -100,6 +113,14 @@ class ApproxLayerImpl : public torch::nn::Module {
   int64_t fan_in() const { return fan_in_; }
   bool is_conv() const { return is_conv_; }
 
+  // The global batch while training data-parallel; null (the default): the
+  // layer's input is the whole batch.
+  void set_global_batch(std::shared_ptr<const GlobalBatch> g) { global_batch_ = std::move(g); }
+  // A rank without examples in a data-parallel training step: takes part in
+  // the observer's range over the ranks (and gradient search's std), as
+  // its forward would have, so that the collectives line up.
+  void TakePartWithoutData();
+
   // Starts or stops recording operand codes on forward (quantised modes).
   void set_tracing(bool on);
   OperandTrace TakeTrace();
@@ -120,6 +141,9 @@ class ApproxLayerImpl : public torch::nn::Module {
   // Conv output height (d = 0) or width (d = 1) for input x [B, C, H, W].
   int64_t OutputSize(const torch::Tensor& x, int d) const;
   void Observe(const torch::Tensor& x);
+  // The observer's update with a batch range (lo, hi), made global first
+  // when data-parallel.
+  void ObserveRange(torch::Tensor lo, torch::Tensor hi);
   // Weight codes and, when `in_range` is not null, where the unclamped code
   // was inside the range (the straight-through mask).
   torch::Tensor WeightCodes(const QuantParams& q, torch::Tensor* in_range = nullptr) const;
@@ -144,6 +168,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   Mode mode_ = Mode::kBaseline;
   // Moving-average min/max of the activations (buffers, so they are saved).
   torch::Tensor act_min_, act_max_, observed_;
+  std::shared_ptr<const GlobalBatch> global_batch_;
   std::shared_ptr<LutGemm> gemm_;
   RetrainGradient retrain_gradient_ = RetrainGradient::kStraightThrough;
   // dP/da and dP/db of the current table, looked up in the process cache on

@@ -43,10 +43,11 @@ Dataset Synthetic(int64_t n, uint64_t seed) {
   return d;
 }
 
-// The tiny network's weights after one epoch trained on `world` ranks, all
-// starting from `start`'s weights on rank 0 (and random ones elsewhere: the
-// broadcast must replace them).
-std::vector<std::vector<torch::Tensor>> Train(int world, const Dataset& train,
+// The tiny network's parameters (weights, biases, sigmas) and buffers
+// (observers) after one epoch in `mode` trained on `world` ranks, all
+// starting from `start`'s parameters on rank 0 (and random ones elsewhere:
+// the broadcast must replace them).
+std::vector<std::vector<torch::Tensor>> Train(int world, Mode mode, const Dataset& train,
                                               const Dataset& test,
                                               const std::vector<torch::Tensor>& start) {
   std::vector<std::vector<torch::Tensor>> weights(world);
@@ -66,9 +67,12 @@ std::vector<std::vector<torch::Tensor>> Train(int world, const Dataset& train,
         o.batch_size = 64;
         o.progress = false;
         o.data_parallel = &dp;
-        TrainStage(*net, Mode::kBaseline, settings, train, test, o);
+        TrainStage(*net, mode, settings, train, test, o);
         for (const torch::Tensor& p : net->parameters()) {
           weights[dp.rank()].push_back(p.detach().clone());
+        }
+        for (const torch::Tensor& b : net->buffers()) {
+          weights[dp.rank()].push_back(b.detach().clone());
         }
         return absl::OkStatus();
       });
@@ -76,12 +80,20 @@ std::vector<std::vector<torch::Tensor>> Train(int world, const Dataset& train,
   return weights;
 }
 
-// After one epoch both ranks hold bit-identical weights, and they equal a
-// one-rank run of the same global batches within float tolerance: the
-// two-rank gradient is the mean of two half-batch means, summed in another
-// order than the one-rank batch mean, so the weights differ in the last
-// bits (1e-5 relative after 4 steps of SGD).
-TEST(DataParallel, TwoRanksAgreeBitForBitAndMatchOneRank) {
+class DataParallelModes : public testing::TestWithParam<Mode> {};
+
+// After one epoch both ranks hold bit-identical parameters (sigmas
+// included) and observers, and they equal a one-process run of the same
+// global batches and seed within 1e-5 relative: the two-rank gradient is
+// the mean of two half-batch means, summed in another order than the
+// one-process batch mean, so the weights differ in the last bits after 4
+// steps of SGD. The observers' ranges are exact (min and max over the
+// ranks), and gradient search's noise is the same numbers (drawn for the
+// global batch from the step's seed, scaled by the global batch's std),
+// so the quantised modes differ no more than the FP32 one. The one-process
+// run is the data-parallel code with one rank: the ordinary path draws its
+// noise from LibTorch's global generator instead.
+TEST_P(DataParallelModes, TwoRanksAgreeBitForBitAndMatchOneProcess) {
   torch::set_num_threads(1);
   const Dataset train = Synthetic(256, 1), test = Synthetic(64, 2);
   torch::manual_seed(0);
@@ -89,19 +101,53 @@ TEST(DataParallel, TwoRanksAgreeBitForBitAndMatchOneRank) {
   for (const torch::Tensor& p : std::make_shared<TinyNetImpl>()->parameters()) {
     start.push_back(p.detach().clone());
   }
-  const std::vector<std::vector<torch::Tensor>> two = Train(2, train, test, start);
-  const std::vector<std::vector<torch::Tensor>> one = Train(1, train, test, start);
+  const std::vector<std::vector<torch::Tensor>> two = Train(2, GetParam(), train, test, start);
+  const std::vector<std::vector<torch::Tensor>> one = Train(1, GetParam(), train, test, start);
   ASSERT_EQ(two[0].size(), one[0].size());
   ASSERT_FALSE(one[0].empty());
   for (size_t i = 0; i < one[0].size(); ++i) {
-    EXPECT_TRUE(torch::equal(two[0][i], two[1][i])) << "parameter " << i;
+    EXPECT_TRUE(torch::equal(two[0][i], two[1][i])) << "tensor " << i;
     const double diff = (two[0][i] - one[0][i]).abs().max().item<double>();
-    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[0][i].abs().max().item<double>()))
-        << "parameter " << i;
+    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[0][i].abs().max().item<double>())) << "tensor " << i;
   }
   // Training moved the weights (the comparison above is not of initial values).
   EXPECT_GT((start[0] - one[0][0]).abs().max().item<double>(), 1e-4);
+  if (GetParam() == Mode::kGradientSearch) {
+    // ... and the sigmas (each layer's: parameters 2 and 5).
+    for (int i : {2, 5}) EXPECT_GT((start[i] - one[0][i]).abs().max().item<double>(), 1e-5);
+  }
 }
+
+// Three ranks on 257 examples in batches of 64: slices of 22, 21 and 21
+// (each rank's loss weighted by its share, so the mean of the gradients is
+// the global batch's), and a last batch of one example that leaves two
+// ranks without data (they still take part in every collective, with
+// values that change nothing). Same tolerance as above.
+TEST(DataParallel, UnevenSlicesAndRanksWithoutExamplesMatchOneProcess) {
+  torch::set_num_threads(1);
+  const Dataset train = Synthetic(257, 3), test = Synthetic(64, 4);
+  torch::manual_seed(1);
+  std::vector<torch::Tensor> start;
+  for (const torch::Tensor& p : std::make_shared<TinyNetImpl>()->parameters()) {
+    start.push_back(p.detach().clone());
+  }
+  const auto three = Train(3, Mode::kGradientSearch, train, test, start);
+  const auto one = Train(1, Mode::kGradientSearch, train, test, start);
+  ASSERT_EQ(three[0].size(), one[0].size());
+  for (size_t i = 0; i < one[0].size(); ++i) {
+    EXPECT_TRUE(torch::equal(three[0][i], three[2][i])) << "tensor " << i;
+    const double diff = (three[0][i] - one[0][i]).abs().max().item<double>();
+    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[0][i].abs().max().item<double>())) << "tensor " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, DataParallelModes,
+                         testing::Values(Mode::kBaseline, Mode::kQat, Mode::kGradientSearch),
+                         [](const testing::TestParamInfo<Mode>& info) {
+                           return std::string(info.param == Mode::kBaseline ? "baseline"
+                                              : info.param == Mode::kQat    ? "qat"
+                                                                            : "gradient_search");
+                         });
 
 }  // namespace
 }  // namespace agnapprox

@@ -213,7 +213,7 @@ absl::Status DataParallel::Broadcast(torch::nn::Module& module) {
   return absl::OkStatus();
 }
 
-absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors) {
+absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors, int divisor) {
   torch::NoGradGuard no_grad;
   try {
     size_t i = 0;
@@ -230,7 +230,7 @@ absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tenso
       for (size_t j = i; j < end; ++j) flat.push_back(tensors[j].reshape({-1}));
       std::vector<torch::Tensor> bucket = {torch::cat(flat)};
       group_->allreduce(bucket)->wait();
-      bucket[0].div_(world_size_);
+      bucket[0].div_(divisor > 0 ? divisor : world_size_);
       int64_t at = 0;
       for (size_t j = i; j < end; ++j) {
         const int64_t n = tensors[j].numel();
@@ -257,18 +257,49 @@ absl::Status DataParallel::AverageGradients(torch::nn::Module& module) {
   return AllReduceMean(grads);
 }
 
-absl::Status DataParallel::AverageBuffers(torch::nn::Module& module) {
+absl::Status DataParallel::AverageBuffers(torch::nn::Module& module, bool contributes,
+                                          int contributors) {
   std::vector<torch::Tensor> floats;
   for (const torch::Tensor& b : module.buffers()) {
     if (b.is_floating_point()) floats.push_back(b.data());
   }
-  return AllReduceMean(floats);
+  if (!contributes) {
+    torch::NoGradGuard no_grad;
+    for (torch::Tensor& t : floats) t.zero_();
+  }
+  return AllReduceMean(floats, contributors);
 }
 
 absl::StatusOr<double> DataParallel::Mean(double value) {
   const torch::Tensor t = torch::tensor({value}, torch::kDouble);
   if (absl::Status s = AllReduceMean({t}); !s.ok()) return s;
   return t.item<double>();
+}
+
+absl::StatusOr<std::vector<double>> DataParallel::Sum(const std::vector<double>& values) {
+  std::vector<torch::Tensor> t = {torch::tensor(values, torch::kDouble)};
+  try {
+    group_->allreduce(t)->wait();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": sum over the ranks (", address_,
+                                               ") failed; a rank stopped or timed out: ",
+                                               FirstLine(e)));
+  }
+  return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + values.size());
+}
+
+absl::StatusOr<std::pair<float, float>> DataParallel::Range(float lo, float hi) {
+  std::vector<torch::Tensor> t = {torch::tensor({lo, -hi}, torch::kFloat)};
+  c10d::AllreduceOptions o;
+  o.reduceOp = c10d::ReduceOp::MIN;
+  try {
+    group_->allreduce(t, o)->wait();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": range over the ranks (",
+                                               address_, ") failed; a rank stopped or timed out: ",
+                                               FirstLine(e)));
+  }
+  return std::make_pair(t[0][0].item<float>(), -t[0][1].item<float>());
 }
 
 absl::Status DataParallel::Publish(const std::string& key,

@@ -97,11 +97,18 @@ class DataParallel {
   // per tensor). Parameters without a gradient count as zero.
   absl::Status AverageGradients(torch::nn::Module& module);
   // Floating-point buffers (batch-norm statistics, observers) become the
-  // mean over the ranks, so that they stay identical.
-  absl::Status AverageBuffers(torch::nn::Module& module);
+  // mean over the ranks, so that they stay identical. A rank that had no
+  // examples this step passes contributes = false: its buffers are left out
+  // of the mean (`contributors` ranks contributed).
+  absl::Status AverageBuffers(torch::nn::Module& module, bool contributes = true,
+                              int contributors = 0);
   absl::Status Barrier();
   // The mean of `value` over the ranks (e.g. an epoch's training loss).
   absl::StatusOr<double> Mean(double value);
+  // Element-wise sums over the ranks, in double.
+  absl::StatusOr<std::vector<double>> Sum(const std::vector<double>& values);
+  // (min of lo, max of hi) over the ranks: exact, in any order.
+  absl::StatusOr<std::pair<float, float>> Range(float lo, float hi);
 
   // Results of work only rank 0 does (setup, matching, a stage's files),
   // shared through the store under `key` (each key once per run). Rank 0
@@ -130,7 +137,8 @@ class DataParallel {
 
  private:
   DataParallel() = default;
-  absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors);
+  // Sums over the ranks divided by `divisor` (0: the world size).
+  absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors, int divisor = 0);
   int64_t Heartbeats(int rank);  // throws when the store is gone
   void StopHeartbeat();
 

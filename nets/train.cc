@@ -2,12 +2,15 @@
 
 #include "nets/distributed.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <limits>
 #include <stdexcept>
 
@@ -35,6 +38,66 @@ void Progress(const std::string& label, int epoch, int epochs, int64_t batch,
                done ? "took" : "ETA", done ? elapsed : eta, done ? "\n" : "");
   std::fflush(stderr);
 }
+
+// Data-parallel training: this step's global batch and this rank's rows of
+// it, which every approximable layer sees through a GlobalBatch, so that
+// the ranks together compute what one process computes on the global
+// batch: observer ranges over every slice (exact), and gradient search's
+// noise drawn for the global batch from the step's seed (the same on every
+// rank) and scaled by the global batch's std.
+struct GlobalStep {
+  int64_t global = 0, offset = 0;
+  uint64_t seed = 0;
+};
+
+void Check(const absl::Status& s) {
+  if (!s.ok()) throw DistributedError(std::string(s.message()));
+}
+
+// Attaches a GlobalBatch to each approximable layer for the guard's life.
+class GlobalBatchGuard {
+ public:
+  GlobalBatchGuard(ApproxNetImpl& net, DataParallel* dp, std::shared_ptr<const GlobalStep> step) {
+    if (dp == nullptr) return;
+    for (auto& [name, layer] : net.approx_layers()) layers_.push_back(layer);
+    for (size_t li = 0; li < layers_.size(); ++li) {
+      auto g = std::make_shared<GlobalBatch>();
+      g->range = [dp](float lo, float hi) {
+        absl::StatusOr<std::pair<float, float>> r = dp->Range(lo, hi);
+        Check(r.status());
+        return *r;
+      };
+      g->noise = [dp, step, li](const torch::Tensor& y) {
+        if (y.numel() == 0) {  // a rank without examples: its part of the sums
+          Check(dp->Sum({0, 0, 0}).status());
+          return std::make_pair(y, 0.0);
+        }
+        std::vector<int64_t> shape = y.sizes().vec();
+        shape[0] = step->global;
+        const at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
+            step->seed ^ ((li + 1) * 0x9E3779B97F4A7C15ull));
+        const torch::Tensor normal =
+            at::randn(shape, gen, y.options()).narrow(0, step->offset, y.size(0));
+        absl::StatusOr<std::vector<double>> sums =
+            dp->Sum({y.sum(torch::kDouble).item<double>(),
+                     y.square().sum(torch::kDouble).item<double>(), static_cast<double>(y.numel())});
+        Check(sums.status());
+        const double n = (*sums)[2];
+        const double var = n > 1 ? ((*sums)[1] - (*sums)[0] * (*sums)[0] / n) / (n - 1) : 0.0;
+        return std::make_pair(normal, std::sqrt(std::max(var, 0.0)));
+      };
+      layers_[li]->set_global_batch(std::move(g));
+    }
+  }
+  ~GlobalBatchGuard() {
+    for (ApproxLayer& l : layers_) l->set_global_batch(nullptr);
+  }
+  GlobalBatchGuard(const GlobalBatchGuard&) = delete;
+  GlobalBatchGuard& operator=(const GlobalBatchGuard&) = delete;
+
+ private:
+  std::vector<ApproxLayer> layers_;
+};
 
 std::vector<double> Sigmas(ApproxNetImpl& net) {
   std::vector<double> s;
@@ -99,10 +162,9 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
   const int64_t n = train.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
   DataParallel* dp = options.data_parallel;
-  auto check = [](const absl::Status& s) {
-    if (!s.ok()) throw DistributedError(std::string(s.message()));
-  };
+  const auto check = Check;
   if (dp != nullptr) check(dp->Broadcast(net));
+  const auto step = std::make_shared<GlobalStep>();
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
     const auto start = Clock::now();
     for (auto& group : optimizer.param_groups()) {
@@ -120,19 +182,34 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       order = torch::tensor(perm, torch::kLong);
     }
     double loss_sum = 0;
+    // Data-parallel: the layers see the global batch until evaluation.
+    std::optional<GlobalBatchGuard> global_batch;
+    global_batch.emplace(net, dp, step);
     for (int64_t b = 0; b < batches; ++b) {
       int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
       if (dp != nullptr) {
         const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
+        step->global = last - first;
+        step->offset = offset;
+        step->seed = options.seed * 1000003 + epoch * 100003 + b;
         first += offset;
         last = first + count;
       }
       const torch::Tensor idx = order.slice(0, first, last);
+      // Ranks with examples in this step (buffers are averaged over them).
+      const int contributors =
+          dp == nullptr ? 1 : static_cast<int>(std::min<int64_t>(step->global, dp->world_size()));
       if (idx.numel() == 0) {  // more ranks than examples left: still take part
+        for (auto& [name, layer] : net.approx_layers()) layer->TakePartWithoutData();
         optimizer.zero_grad();
+        // The reward's gradient is the same on every rank, and so must be
+        // every rank's share of the mean.
+        if (mode == Mode::kGradientSearch) {
+          (-options.lambda * NoiseReward(net, options.sigma_max)).backward();
+        }
         check(dp->AverageGradients(net));
         optimizer.step();
-        check(dp->AverageBuffers(net));
+        check(dp->AverageBuffers(net, /*contributes=*/false, contributors));
         continue;
       }
       torch::Tensor x = train.images.index_select(0, idx);
@@ -140,19 +217,28 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       const torch::Tensor y = train.labels.index_select(0, idx);
       optimizer.zero_grad();
       torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
+      // Data-parallel: the slice's mean loss weighted by its share of the
+      // global batch, so that the mean of the ranks' gradients is the
+      // global batch's even when the slices differ in size.
+      torch::Tensor objective =
+          dp == nullptr ? loss
+                        : loss * (static_cast<double>(idx.numel()) * dp->world_size() / step->global);
       if (mode == Mode::kGradientSearch) {
-        loss = loss - options.lambda * NoiseReward(net, options.sigma_max);
+        const torch::Tensor reward = options.lambda * NoiseReward(net, options.sigma_max);
+        loss = loss - reward;
+        objective = objective - reward;
       }
-      loss.backward();
+      objective.backward();
       if (dp != nullptr) check(dp->AverageGradients(net));
       optimizer.step();
-      if (dp != nullptr) check(dp->AverageBuffers(net));
+      if (dp != nullptr) check(dp->AverageBuffers(net, /*contributes=*/true, contributors));
       loss_sum += loss.item<double>();
       if (options.progress) {
         Progress(options.label, epoch, settings.epochs, b + 1, batches, loss_sum / (b + 1),
                  Seconds(start), false);
       }
     }
+    global_batch.reset();
     EpochResult r;
     r.epoch = epoch;
     r.loss = batches > 0 ? loss_sum / batches : 0;
