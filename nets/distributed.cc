@@ -5,8 +5,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <numeric>
-#include <random>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -61,28 +59,10 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
   return env;
 }
 
-std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed) {
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
-  for (int64_t i = n - 1; i > 0; --i) {
-    std::swap(order[i], order[static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1))]);
-  }
-  return order;
-}
-
 std::pair<int64_t, int64_t> SliceOfBatch(int64_t size, int rank, int world_size) {
   const int64_t base = size / world_size, extra = size % world_size;
   const int64_t first = rank * base + std::min<int64_t>(rank, extra);
   return {first, base + (rank < extra ? 1 : 0)};
-}
-
-std::vector<int64_t> ShardOfEpoch(int64_t n, uint64_t seed, int rank, int world_size) {
-  const std::vector<int64_t> order = EpochPermutation(n, seed);
-  std::vector<int64_t> shard;
-  shard.reserve(n / world_size + 1);
-  for (int64_t i = rank; i < n; i += world_size) shard.push_back(order[i]);
-  return shard;
 }
 
 absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(

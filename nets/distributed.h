@@ -3,8 +3,8 @@
 // DistributedDataParallel runs on (issue #15, spec section 8). This is the
 // layer the pipeline's data-parallel stages are built on: reading torchrun's
 // environment, connecting with a timeout and an options check, weights from
-// rank 0, bucketed gradient averaging, buffer averaging, and each rank's
-// shard of an epoch.
+// rank 0, bucketed gradient averaging, buffer averaging, each rank's slice
+// of a global batch, and results shared through the store.
 //
 //   absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
 //   auto dp = DataParallel::Connect(*env, options, std::chrono::seconds(300));
@@ -52,20 +52,10 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
       return std::getenv(name);
     });
 
-// The epoch's order of n examples, seeded (std::mt19937_64, the same on
-// every rank and machine).
-std::vector<int64_t> EpochPermutation(int64_t n, uint64_t seed);
-
 // Rank `rank`'s contiguous slice [first, first + count) of a global batch of
 // `size` examples: slices are disjoint, cover the batch, and differ in size
 // by at most one.
 std::pair<int64_t, int64_t> SliceOfBatch(int64_t size, int rank, int world_size);
-
-// This rank's part of an epoch of n examples: a permutation seeded by
-// `seed` (the same on every rank), dealt round-robin, so the shards are
-// disjoint and together cover the epoch; each rank gets floor or ceil of
-// n / world_size.
-std::vector<int64_t> ShardOfEpoch(int64_t n, uint64_t seed, int rank, int world_size);
 
 // What data-parallel training throws when a collective fails (a rank left,
 // or the timeout passed): one line naming this rank, the address and what

@@ -40,20 +40,20 @@ TEST(Distributed, TorchrunVariablesAreCheckedAndNamed) {
   }
 }
 
-TEST(Distributed, ShardsAreSeededDisjointAndCoverTheEpoch) {
-  for (int world : {1, 2, 3}) {
-    std::vector<int64_t> all;
-    for (int r = 0; r < world; ++r) {
-      const std::vector<int64_t> shard = ShardOfEpoch(1001, 7, r, world);
-      EXPECT_EQ(shard, ShardOfEpoch(1001, 7, r, world));  // seeded
-      EXPECT_NEAR(static_cast<double>(shard.size()), 1001.0 / world, 1.0);
-      all.insert(all.end(), shard.begin(), shard.end());
+// Each rank's slice of a global batch: disjoint, covering, sizes within one.
+TEST(Distributed, SlicesOfABatchAreDisjointAndCoverIt) {
+  for (int world : {1, 2, 3, 5}) {
+    for (int64_t size : {0, 1, 2, 7, 64, 65}) {
+      int64_t next = 0;
+      for (int r = 0; r < world; ++r) {
+        const auto [first, count] = SliceOfBatch(size, r, world);
+        EXPECT_EQ(first, next) << size << " on " << world;
+        EXPECT_NEAR(static_cast<double>(count), static_cast<double>(size) / world, 1.0);
+        next = first + count;
+      }
+      EXPECT_EQ(next, size) << size << " on " << world;
     }
-    std::sort(all.begin(), all.end());
-    ASSERT_EQ(all.size(), 1001u);
-    for (int64_t i = 0; i < 1001; ++i) ASSERT_EQ(all[i], i);  // disjoint, covering
   }
-  EXPECT_NE(ShardOfEpoch(1001, 7, 0, 2), ShardOfEpoch(1001, 8, 0, 2));
 }
 
 // Runs `body` on two ranks connected over loopback, rank r with options[r].

@@ -107,6 +107,11 @@ std::vector<double> Sigmas(ApproxNetImpl& net) {
 
 }  // namespace
 
+torch::Tensor EpochOrder(int64_t n, uint64_t seed) {
+  const at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return at::randperm(n, gen, torch::kLong);
+}
+
 torch::Tensor NoiseReward(ApproxNetImpl& net, double sigma_max) {
   double total = 0;
   for (auto& [name, layer] : net.approx_layers()) total += layer->opcount();
@@ -171,15 +176,17 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       static_cast<torch::optim::SGDOptions&>(group.options()).lr(settings.LearningRate(epoch - 1));
     }
     net.train();
-    // One process: LibTorch's generator. Data-parallel: a permutation that
-    // is the same on every rank without any shared generator state.
+    // The epoch's order, seeded: the same on every rank, and the same as one
+    // process's, which walks the same global batches. One process also
+    // reseeds LibTorch's generator, which gradient search's noise then
+    // draws from.
+    const uint64_t order_seed = options.seed * 1000003 + epoch;
     torch::Tensor order;
     if (dp == nullptr) {
-      torch::manual_seed(options.seed * 1000003 + epoch);
+      torch::manual_seed(order_seed);
       order = torch::randperm(n, torch::kLong);
     } else {
-      std::vector<int64_t> perm = EpochPermutation(n, options.seed * 1000003 + epoch);
-      order = torch::tensor(perm, torch::kLong);
+      order = EpochOrder(n, order_seed);
     }
     double loss_sum = 0;
     // Data-parallel: the layers see the global batch until evaluation.

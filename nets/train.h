@@ -55,6 +55,12 @@ struct EpochResult {
   double seconds = 0;
 };
 
+// The order of an epoch of n examples: randperm from a generator of its own
+// seeded with `seed`, the same numbers as torch::manual_seed(seed) then
+// torch::randperm(n), without touching LibTorch's global generator (ranks
+// may be threads of one process).
+torch::Tensor EpochOrder(int64_t n, uint64_t seed);
+
 // The gradient-search reward sum_l (ops_l / ops_total) * min(|sigma_l|,
 // sigma_max), differentiable in every sigma_l; the loss is CE - lambda *
 // reward.

@@ -129,5 +129,17 @@ TEST(GradientSearch, SigmaRisesWithLargeLambdaAndFallsWithoutIt) {
   }
 }
 
+// Data-parallel ranks walk the order one process walks.
+TEST(EpochOrder, IsTheGlobalGeneratorsPermutation) {
+  for (uint64_t seed : {uint64_t{0}, uint64_t{1000004}, (uint64_t{1} << 40) + 7}) {
+    for (int64_t n : {1, 10, 640, 60000}) {
+      torch::manual_seed(seed);
+      const torch::Tensor global = torch::randperm(n, torch::kLong);
+      EXPECT_TRUE(torch::equal(EpochOrder(n, seed), global)) << seed << " " << n;
+    }
+  }
+  EXPECT_FALSE(torch::equal(EpochOrder(640, 1), EpochOrder(640, 2)));
+}
+
 }  // namespace
 }  // namespace agnapprox

@@ -16,56 +16,10 @@
 
 #include "gtest/gtest.h"
 #include "io/file_io.h"
+#include "tests/pipeline_testing.h"
 
 namespace agnapprox {
 namespace {
-
-std::string Dir() { return std::getenv("TEST_TMPDIR"); }
-
-std::string Runfile(const std::string& path) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" +
-         path;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-double JsonNumber(const std::string& json, const std::string& key) {
-  const size_t p = json.find("\"" + key + "\": ");
-  return p == std::string::npos ? -1 : std::atof(json.c_str() + p + key.size() + 4);
-}
-
-std::string Header(std::vector<uint32_t> dims) {
-  std::string out = {0, 0, 8, static_cast<char>(dims.size())};
-  for (uint32_t d : dims) {
-    for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<char>((d >> s) & 0xff));
-  }
-  return out;
-}
-
-// Learnable images: class c lights a 6x6 square at a class-specific place.
-void WriteSplit(const std::string& dir, const std::string& prefix, int n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::string images = Header({static_cast<uint32_t>(n), 28, 28});
-  std::string labels = Header({static_cast<uint32_t>(n)});
-  for (int i = 0; i < n; ++i) {
-    const int c = static_cast<int>(rng() % 10);
-    labels.push_back(static_cast<char>(c));
-    for (int y = 0; y < 28; ++y) {
-      for (int x = 0; x < 28; ++x) {
-        const bool on = y >= 2 + (c / 5) * 12 && y < 8 + (c / 5) * 12 && x >= 1 + (c % 5) * 5 &&
-                        x < 7 + (c % 5) * 5;
-        images.push_back(static_cast<char>(on ? 200 + rng() % 55 : rng() % 40));
-      }
-    }
-  }
-  ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-images-idx3-ubyte", images).ok());
-  ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-labels-idx1-ubyte", labels).ok());
-}
 
 std::string Command(const std::string& out, const std::string& extra) {
   return Runfile("pipeline/pipeline_main") + " --data_dir=" + Dir() + "/data --output_dir=" + out +
@@ -171,11 +125,7 @@ TEST_F(PipelineTest, KillDuringRetrainingThenResumeEqualsAnUninterruptedRun) {
 
   const std::string out = Dir() + "/killed";
   const std::string cmd = Command(out, flags);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec " + cmd + " 2>/dev/null").c_str(), nullptr);
-    _exit(127);
-  }
+  const pid_t pid = StartShell(cmd + " 2>/dev/null");
   bool deployed = false;
   for (int i = 0; i < 6000 && !deployed; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -184,9 +134,7 @@ TEST_F(PipelineTest, KillDuringRetrainingThenResumeEqualsAnUninterruptedRun) {
   ASSERT_TRUE(deployed);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   kill(pid, SIGKILL);
-  int status;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(WIFSIGNALED(WaitFor(pid)));
   const std::string state_before = Slurp(out + "/state.txtpb");
   EXPECT_EQ(state_before.find("completed: \"approx\""), std::string::npos);
 
