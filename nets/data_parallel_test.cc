@@ -88,8 +88,9 @@ class DataParallelModes : public testing::TestWithParam<Mode> {};
 // the mean of two half-batch means, summed in another order than the
 // one-process batch mean, so the weights differ in the last bits after 4
 // steps of SGD. The observers' ranges are exact (min and max over the
-// ranks), and gradient search's noise is the same numbers (drawn for the
-// global batch from the step's seed, scaled by the global batch's std),
+// ranks), and gradient search's noise is the same numbers (each example's
+// drawn from the step's seed and its place in the global batch, scaled by
+// the global batch's std),
 // so the quantised modes differ no more than the FP32 one. The one-process
 // run is the data-parallel code with one rank: the ordinary path draws its
 // noise from LibTorch's global generator instead.

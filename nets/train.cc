@@ -43,12 +43,20 @@ void Progress(const std::string& label, int epoch, int epochs, int64_t batch,
 // it, which every approximable layer sees through a GlobalBatch, so that
 // the ranks together compute what one process computes on the global
 // batch: observer ranges over every slice (exact), and gradient search's
-// noise drawn for the global batch from the step's seed (the same on every
-// rank) and scaled by the global batch's std.
+// noise drawn per example of the global batch from the step's seed (the
+// same numbers on whichever rank) and scaled by the global batch's std.
 struct GlobalStep {
   int64_t global = 0, offset = 0;
   uint64_t seed = 0;
 };
+
+// A 64-bit mix (splitmix64's finaliser): nearby inputs, unrelated outputs.
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
 
 void Check(const absl::Status& s) {
   if (!s.ok()) throw DistributedError(std::string(s.message()));
@@ -72,12 +80,17 @@ class GlobalBatchGuard {
           Check(dp->Sum({0, 0, 0}).status());
           return std::make_pair(y, 0.0);
         }
-        std::vector<int64_t> shape = y.sizes().vec();
-        shape[0] = step->global;
-        const at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(
-            step->seed ^ ((li + 1) * 0x9E3779B97F4A7C15ull));
-        const torch::Tensor normal =
-            at::randn(shape, gen, y.options()).narrow(0, step->offset, y.size(0));
+        // Each example's noise from a generator of its own, seeded by the
+        // step, the layer and the example's place in the global batch: a
+        // rank draws only its own rows, the same numbers whichever rank
+        // holds them.
+        const torch::Tensor normal = torch::empty_like(y, at::MemoryFormat::Contiguous);
+        for (int64_t i = 0; i < y.size(0); ++i) {
+          const uint64_t key = (static_cast<uint64_t>(li) << 40) ^
+                               static_cast<uint64_t>(step->offset + i);
+          normal[i].normal_(0, 1, at::make_generator<at::CPUGeneratorImpl>(
+                                      SplitMix64(step->seed ^ SplitMix64(key))));
+        }
         absl::StatusOr<std::vector<double>> sums =
             dp->Sum({y.sum(torch::kDouble).item<double>(),
                      y.square().sum(torch::kDouble).item<double>(), static_cast<double>(y.numel())});
