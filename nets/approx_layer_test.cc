@@ -51,42 +51,64 @@ TEST(ApproxLayer, ExactTableMatchesQatForConvAndLinear) {
 }
 
 // Reference: a plain loop over output positions with codes and the table.
+// Against a plain loop over the table, for one image in one tile and for
+// several images across tiles (the output is rescaled tile by tile, and
+// tiles cross images and output rows), padded stride-1 and strided layers.
 TEST(ApproxLayer, ConvWithOddTableMatchesReferenceLoop) {
-  torch::manual_seed(2);
-  ApproxLayer layer(nn::Conv2dOptions(2, 3, 3).padding(1).bias(false));
-  const torch::Tensor x = torch::randn({1, 2, 5, 5});  // negative values: zp > 0
-  Calibrate(layer, x);
-  const std::vector<int32_t> table = OddTable();
-  layer->set_table(table, "odd");
-  layer->set_mode(Mode::kApprox);
-  torch::Tensor got;
-  {
-    torch::NoGradGuard no_grad;
-    got = layer->forward(x);
-  }
-  const QuantParams qa = layer->ActivationQuantParams(), qw = layer->WeightQuantParams();
-  EXPECT_GT(qa.zero_point, 0);
-  const torch::Tensor q = torch::clamp(torch::round(x / qa.scale) + qa.zero_point, 0, 127);
-  const torch::Tensor w = torch::clamp(torch::round(layer->weight.detach() / qw.scale), -128, 127);
-  for (int o = 0; o < 3; ++o) {
-    for (int i = 0; i < 5; ++i) {
-      for (int j = 0; j < 5; ++j) {
-        int64_t acc = 0, wsum = 0;
-        for (int c = 0; c < 2; ++c) {
-          for (int ki = 0; ki < 3; ++ki) {
-            for (int kj = 0; kj < 3; ++kj) {
-              const int ii = i + ki - 1, jj = j + kj - 1;
-              const int a = (ii < 0 || ii >= 5 || jj < 0 || jj >= 5)
-                                ? static_cast<int>(qa.zero_point)
-                                : q[0][c][ii][jj].item<int>();
-              const int b = w[o][c][ki][kj].item<int>();
-              acc += table[(a + 128) * 256 + (b + 128)];
-              wsum += b;
+  struct Case {
+    int64_t batch, size, kernel, stride, padding;
+  };
+  for (const Case& k : {Case{1, 5, 3, 1, 1}, Case{3, 13, 3, 1, 1}, Case{3, 11, 3, 2, 0},
+                        Case{2, 9, 5, 1, 2}}) {
+    torch::manual_seed(2);
+    ApproxLayer layer(
+        nn::Conv2dOptions(2, 3, k.kernel).padding(k.padding).stride(k.stride).bias(false));
+    const torch::Tensor x = torch::randn({k.batch, 2, k.size, k.size});  // negative: zp > 0
+    Calibrate(layer, x);
+    const std::vector<int32_t> table = OddTable();
+    layer->set_table(table, "odd");
+    layer->set_mode(Mode::kApprox);
+    torch::Tensor got;
+    {
+      torch::NoGradGuard no_grad;
+      got = layer->forward(x);
+    }
+    const QuantParams qa = layer->ActivationQuantParams(), qw = layer->WeightQuantParams();
+    EXPECT_GT(qa.zero_point, 0);
+    const torch::Tensor q = torch::clamp(torch::round(x / qa.scale) + qa.zero_point, 0, 127);
+    const torch::Tensor w =
+        torch::clamp(torch::round(layer->weight.detach() / qw.scale), -128, 127);
+    const int64_t out = (k.size + 2 * k.padding - k.kernel) / k.stride + 1;
+    ASSERT_EQ(got.sizes(), (std::vector<int64_t>{k.batch, 3, out, out}));
+    const auto qa_ = q.accessor<float, 4>();
+    const auto w_ = w.accessor<float, 4>();
+    const auto got_ = got.accessor<float, 4>();
+    for (int64_t n = 0; n < k.batch; ++n) {
+      for (int o = 0; o < 3; ++o) {
+        for (int64_t i = 0; i < out; ++i) {
+          for (int64_t j = 0; j < out; ++j) {
+            int64_t acc = 0, wsum = 0;
+            for (int c = 0; c < 2; ++c) {
+              for (int64_t ki = 0; ki < k.kernel; ++ki) {
+                for (int64_t kj = 0; kj < k.kernel; ++kj) {
+                  const int64_t ii = i * k.stride + ki - k.padding;
+                  const int64_t jj = j * k.stride + kj - k.padding;
+                  const int a = (ii < 0 || ii >= k.size || jj < 0 || jj >= k.size)
+                                    ? static_cast<int>(qa.zero_point)
+                                    : static_cast<int>(qa_[n][c][ii][jj]);
+                  const int b = static_cast<int>(w_[o][c][ki][kj]);
+                  acc += table[(a + 128) * 256 + (b + 128)];
+                  wsum += b;
+                }
+              }
             }
+            const double want = qa.scale * qw.scale * (acc - qa.zero_point * wsum);
+            ASSERT_NEAR(got_[n][o][i][j], want, 1e-4 * std::max(1.0, std::abs(want)))
+                << "image " << n << " channel " << o << " at " << i << "," << j << " (case "
+                << k.batch << "x" << k.size << " kernel " << k.kernel << " stride " << k.stride
+                << ")";
           }
         }
-        const double want = qa.scale * qw.scale * (acc - qa.zero_point * wsum);
-        EXPECT_NEAR(got[0][o][i][j].item<double>(), want, 1e-4 * std::max(1.0, std::abs(want)));
       }
     }
   }
