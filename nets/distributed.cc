@@ -193,7 +193,8 @@ absl::Status DataParallel::Broadcast(torch::nn::Module& module) {
   return absl::OkStatus();
 }
 
-absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors, int divisor) {
+absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors,
+                                         const std::vector<int>& divisors) {
   torch::NoGradGuard no_grad;
   try {
     size_t i = 0;
@@ -210,11 +211,11 @@ absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tenso
       for (size_t j = i; j < end; ++j) flat.push_back(tensors[j].reshape({-1}));
       std::vector<torch::Tensor> bucket = {torch::cat(flat)};
       group_->allreduce(bucket)->wait();
-      bucket[0].div_(divisor > 0 ? divisor : world_size_);
       int64_t at = 0;
       for (size_t j = i; j < end; ++j) {
         const int64_t n = tensors[j].numel();
         tensors[j].copy_(bucket[0].narrow(0, at, n).view(tensors[j].sizes()));
+        tensors[j].div_(j < divisors.size() && divisors[j] > 0 ? divisors[j] : world_size_);
         at += n;
       }
       i = end;
@@ -227,18 +228,20 @@ absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tenso
   return absl::OkStatus();
 }
 
-absl::Status DataParallel::AverageGradients(torch::nn::Module& module) {
+namespace {
+
+std::vector<torch::Tensor> Gradients(torch::nn::Module& module) {
   std::vector<torch::Tensor> grads;
   for (torch::Tensor& p : module.parameters()) {
     if (!p.requires_grad()) continue;
     if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
     grads.push_back(p.grad());
   }
-  return AllReduceMean(grads);
+  return grads;
 }
 
-absl::Status DataParallel::AverageBuffers(torch::nn::Module& module, bool contributes,
-                                          int contributors) {
+// The floating-point buffers, zeroed when this rank does not contribute.
+std::vector<torch::Tensor> FloatBuffers(torch::nn::Module& module, bool contributes) {
   std::vector<torch::Tensor> floats;
   for (const torch::Tensor& b : module.buffers()) {
     if (b.is_floating_point()) floats.push_back(b.data());
@@ -247,7 +250,30 @@ absl::Status DataParallel::AverageBuffers(torch::nn::Module& module, bool contri
     torch::NoGradGuard no_grad;
     for (torch::Tensor& t : floats) t.zero_();
   }
-  return AllReduceMean(floats, contributors);
+  return floats;
+}
+
+}  // namespace
+
+absl::Status DataParallel::AverageGradients(torch::nn::Module& module) {
+  return AllReduceMean(Gradients(module));
+}
+
+absl::Status DataParallel::AverageBuffers(torch::nn::Module& module, bool contributes,
+                                          int contributors) {
+  const std::vector<torch::Tensor> floats = FloatBuffers(module, contributes);
+  return AllReduceMean(floats, std::vector<int>(floats.size(), contributors));
+}
+
+absl::Status DataParallel::AverageGradientsAndBuffers(torch::nn::Module& module, bool contributes,
+                                                      int contributors) {
+  std::vector<torch::Tensor> all = Gradients(module);
+  std::vector<int> divisors(all.size(), world_size_);
+  for (torch::Tensor& b : FloatBuffers(module, contributes)) {
+    all.push_back(b);
+    divisors.push_back(contributors);
+  }
+  return AllReduceMean(all, divisors);
 }
 
 absl::StatusOr<double> DataParallel::Mean(double value) {

@@ -92,6 +92,10 @@ class DataParallel {
   // of the mean (`contributors` ranks contributed).
   absl::Status AverageBuffers(torch::nn::Module& module, bool contributes = true,
                               int contributors = 0);
+  // Both in the same all-reduces (one per bucket): what a training step
+  // does after its backward, one synchronisation instead of two.
+  absl::Status AverageGradientsAndBuffers(torch::nn::Module& module, bool contributes = true,
+                                          int contributors = 0);
   absl::Status Barrier();
   // The mean of `value` over the ranks (e.g. an epoch's training loss).
   absl::StatusOr<double> Mean(double value);
@@ -127,8 +131,10 @@ class DataParallel {
 
  private:
   DataParallel() = default;
-  // Sums over the ranks divided by `divisor` (0: the world size).
-  absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors, int divisor = 0);
+  // Sums over the ranks, each tensor divided by its divisor (missing or 0:
+  // the world size).
+  absl::Status AllReduceMean(const std::vector<torch::Tensor>& tensors,
+                             const std::vector<int>& divisors = {});
   int64_t Heartbeats(int rank);  // throws when the store is gone
   void StopHeartbeat();
 

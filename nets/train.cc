@@ -227,9 +227,8 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         if (mode == Mode::kGradientSearch) {
           (-options.lambda * NoiseReward(net, options.sigma_max)).backward();
         }
-        check(dp->AverageGradients(net));
+        check(dp->AverageGradientsAndBuffers(net, /*contributes=*/false, contributors));
         optimizer.step();
-        check(dp->AverageBuffers(net, /*contributes=*/false, contributors));
         continue;
       }
       torch::Tensor x = train.images.index_select(0, idx);
@@ -249,9 +248,10 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         objective = objective - reward;
       }
       objective.backward();
-      if (dp != nullptr) check(dp->AverageGradients(net));
+      // The buffers (updated by the forward) with the gradients: one
+      // synchronisation per step.
+      if (dp != nullptr) check(dp->AverageGradientsAndBuffers(net, /*contributes=*/true, contributors));
       optimizer.step();
-      if (dp != nullptr) check(dp->AverageBuffers(net, /*contributes=*/true, contributors));
       loss_sum += loss.item<double>();
       if (options.progress) {
         Progress(options.label, epoch, settings.epochs, b + 1, batches, loss_sum / (b + 1),
