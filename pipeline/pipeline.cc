@@ -196,6 +196,7 @@ absl::Status Pipeline::StartState() {
   }
   state_.set_metric(o_.metric);
   state_.set_catalog(o_.catalog);
+  state_.set_world_size(dp_ == nullptr ? 1 : dp_->world_size());
   state_.set_estimator(EstimatorName(o_.estimator));
   state_.set_compensate_bias(o_.compensate_bias);
   return absl::OkStatus();

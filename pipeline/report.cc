@@ -112,13 +112,16 @@ std::string RenderReport(const proto::PipelineState& s) {
                       "(catalog %s, metric %s, %s selection, estimator %s%s; uniform %s: "
                       "%.3f). Accuracy: QAT %.4f, approximate after retraining <b>%.4f</b>. "
                       "On held-out images <b>%d of %d</b> layers stay within their "
-                      "tolerance.</p>",
+                      "tolerance.%s</p>",
                       s.relative_energy(), Escape(s.catalog()), Escape(s.metric()),
                       Escape(s.matching_method()), Escape(s.estimator()),
                       s.compensate_bias() ? ", bias compensated" : "",
                       Escape(s.uniform_multiplier()), s.uniform_relative_energy(),
                       acc("qat_accuracy"), acc("approx_accuracy"), s.held_out_within_tolerance(),
-                      s.layers_size()),
+                      s.layers_size(),
+                      s.world_size() > 1
+                          ? absl::StrCat(" Trained data-parallel on ", s.world_size(), " ranks.")
+                          : std::string()),
       energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", calibration_svg,
       "<div class=\"wide\">", table, "</div></body></html>\n");
 }

@@ -75,6 +75,10 @@ TEST(Report, SelfContainedWithFourChartsAndATable) {
   EXPECT_NE(html.find("drum3_s"), std::string::npos);
   EXPECT_NE(html.find("y = x"), std::string::npos);  // the calibration chart
   EXPECT_NE(html.find("<b>1 of 3</b> layers"), std::string::npos);
+  EXPECT_EQ(html.find("data-parallel"), std::string::npos);  // one process
+  proto::PipelineState ranks = Example();
+  ranks.set_world_size(2);
+  EXPECT_NE(RenderReport(ranks).find("Trained data-parallel on 2 ranks."), std::string::npos);
 }
 
 // Text boxes of the labels in an SVG: (x, y, width) per <text class="tick">

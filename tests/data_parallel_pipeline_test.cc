@@ -89,6 +89,8 @@ TEST_F(DataParallelPipelineTest, RankZeroAloneWritesAndTheSweepIsDealtToTheRanks
   ASSERT_EQ(WEXITSTATUS(s1), 0) << Slurp(Dir() + "/alone1.txt");
   const std::string summary = Slurp(out0 + "/summary.json");
   EXPECT_EQ(JsonNumber(summary, "world_size"), 2);
+  EXPECT_NE(Slurp(out0 + "/report.html").find("Trained data-parallel on 2 ranks."),
+            std::string::npos);
   EXPECT_GT(JsonNumber(summary, "approx_accuracy"), 0.3) << summary;
   // Every epoch's accuracy comes from rank 0's evaluation (never NaN).
   const std::string metrics = Slurp(out0 + "/metrics.jsonl");
