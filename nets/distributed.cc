@@ -56,6 +56,11 @@ absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     if (!port.ok()) return port.status();
     env.master_port = *port;
   }
+  if (getenv("LOCAL_WORLD_SIZE") != nullptr) {
+    absl::StatusOr<int> local = IntVariable(getenv, "LOCAL_WORLD_SIZE", 1, *world);
+    if (!local.ok()) return local.status();
+    env.local_world_size = *local;
+  }
   return env;
 }
 

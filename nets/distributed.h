@@ -41,12 +41,15 @@ struct DistributedEnv {
   int rank = 0;
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
+  // Ranks on this machine (torchrun's LOCAL_WORLD_SIZE; 1 when unset), so
+  // that they can share its cores.
+  int local_world_size = 1;
 };
 
-// InvalidArgument naming the variable when WORLD_SIZE, RANK or MASTER_PORT
-// is not an integer or out of range (WORLD_SIZE >= 1, 0 <= RANK <
-// WORLD_SIZE, 1 <= MASTER_PORT <= 65535), or RANK is missing beside
-// WORLD_SIZE. `getenv` is for tests.
+// InvalidArgument naming the variable when WORLD_SIZE, RANK, MASTER_PORT or
+// LOCAL_WORLD_SIZE is not an integer or out of range (WORLD_SIZE >= 1, 0 <=
+// RANK < WORLD_SIZE, 1 <= MASTER_PORT <= 65535, 1 <= LOCAL_WORLD_SIZE <=
+// WORLD_SIZE), or RANK is missing beside WORLD_SIZE. `getenv` is for tests.
 absl::StatusOr<DistributedEnv> ReadDistributedEnv(
     const std::function<const char*(const char*)>& getenv = [](const char* name) {
       return std::getenv(name);

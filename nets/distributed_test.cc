@@ -27,13 +27,20 @@ TEST(Distributed, TorchrunVariablesAreCheckedAndNamed) {
   EXPECT_EQ(two->rank, 1);
   EXPECT_EQ(two->master_addr, "10.0.0.2");
   EXPECT_EQ(two->master_port, 1234);
+  EXPECT_EQ(two->local_world_size, 1);  // unset: this rank alone on its machine
+  absl::StatusOr<DistributedEnv> local =
+      Env({{"WORLD_SIZE", "4"}, {"RANK", "3"}, {"LOCAL_WORLD_SIZE", "2"}});
+  ASSERT_TRUE(local.ok()) << local.status();
+  EXPECT_EQ(local->local_world_size, 2);
   for (const auto& [vars, name] : std::vector<std::pair<std::map<std::string, std::string>, std::string>>{
            {{{"WORLD_SIZE", "two"}, {"RANK", "0"}}, "WORLD_SIZE"},
            {{{"WORLD_SIZE", "0"}, {"RANK", "0"}}, "WORLD_SIZE"},
            {{{"WORLD_SIZE", "2"}, {"RANK", "2"}}, "RANK"},
            {{{"WORLD_SIZE", "2"}, {"RANK", "-1"}}, "RANK"},
            {{{"WORLD_SIZE", "2"}}, "RANK"},
-           {{{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_PORT", "70000"}}, "MASTER_PORT"}}) {
+           {{{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_PORT", "70000"}}, "MASTER_PORT"},
+           {{{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"LOCAL_WORLD_SIZE", "3"}}, "LOCAL_WORLD_SIZE"},
+           {{{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"LOCAL_WORLD_SIZE", "two"}}, "LOCAL_WORLD_SIZE"}}) {
     absl::StatusOr<DistributedEnv> env = Env(vars);
     ASSERT_FALSE(env.ok()) << name;
     EXPECT_NE(env.status().message().find(name), std::string::npos) << env.status();

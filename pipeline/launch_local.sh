@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Starts N ranks of //:pipeline on this machine, each with torchrun's
-# variables (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR=127.0.0.1,
-# MASTER_PORT), for trying a data-parallel run on one machine (spec
-# section 8). The ranks share the cores: each gets --threads=CORES/N (at
-# least 1) unless the flags set --threads. Rank 0 prints as usual; the
-# others' lines start with "[rank R]". Exits with rank 0's status (a rank
-# that failed on its own makes rank 0 fail too).
+# variables (WORLD_SIZE, RANK, LOCAL_RANK, LOCAL_WORLD_SIZE=N,
+# MASTER_ADDR=127.0.0.1, MASTER_PORT), for trying a data-parallel run on one
+# machine (spec section 8). The ranks share the cores: with LOCAL_WORLD_SIZE
+# set, each takes CORES/N threads (at least 1) unless the flags set
+# --threads. Rank 0 prints as usual; the others' lines start with
+# "[rank R]". Exits with rank 0's status (a rank that failed on its own
+# makes rank 0 fail too).
 #
 #   bash pipeline/launch_local.sh N [//:pipeline flags]
 #   bash pipeline/launch_local.sh 2 --quick --output_dir=dp_out
@@ -28,21 +29,16 @@ if [[ -z $bin ]]; then
   bin=$(mktemp -d)/pipeline_main
   cp "$root/bazel-bin/pipeline/pipeline_main" "$bin"
 fi
-threads=()
-if [[ " $* " != *" --threads"* ]]; then
-  per=$(($(nproc) / n))
-  threads=(--threads=$((per > 0 ? per : 1)))
-fi
 port=${MASTER_PORT:-29500}
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null' INT TERM
 for ((r = 0; r < n; r++)); do
   if ((r == 0)); then
-    WORLD_SIZE=$n RANK=$r LOCAL_RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
-      "$bin" "${threads[@]}" "$@" &
+    WORLD_SIZE=$n RANK=$r LOCAL_RANK=$r LOCAL_WORLD_SIZE=$n MASTER_ADDR=127.0.0.1 \
+      MASTER_PORT=$port "$bin" "$@" &
   else
-    WORLD_SIZE=$n RANK=$r LOCAL_RANK=$r MASTER_ADDR=127.0.0.1 MASTER_PORT=$port \
-      "$bin" "${threads[@]}" "$@" 2> >(sed -u "s/^/[rank $r] /" >&2) &
+    WORLD_SIZE=$n RANK=$r LOCAL_RANK=$r LOCAL_WORLD_SIZE=$n MASTER_ADDR=127.0.0.1 \
+      MASTER_PORT=$port "$bin" "$@" 2> >(sed -u "s/^/[rank $r] /" >&2) &
   fi
   pids+=($!)
 done

@@ -1,9 +1,11 @@
 // `bazel run //:pipeline -- [flags]`: the whole agnapprox flow (see
 // pipeline/pipeline.h). With no flags: LeNet5 on Debian's Fashion-MNIST with
 // the built-in signed catalog.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <cstdio>
 #include <type_traits>
 #include <map>
@@ -43,7 +45,9 @@ ABSL_FLAG(std::string, catalog, "builtin:_s", "catalog file, 'builtin' or 'built
 ABSL_FLAG(std::string, metric, "power", "cost metric: power, area, delay, pdp");
 ABSL_FLAG(int32_t, max_distinct, 0, "at most this many distinct multipliers; 0 = no limit");
 ABSL_FLAG(int64_t, batch_size, 128, "training batch size");
-ABSL_FLAG(int32_t, threads, 0, "threads; 0 = one per core");
+ABSL_FLAG(int32_t, threads, 0,
+          "threads; 0 = one per core (under torchrun with LOCAL_WORLD_SIZE ranks on this "
+          "machine: cores / LOCAL_WORLD_SIZE, at least 1)");
 ABSL_FLAG(uint64_t, seed, 0, "seed of every random choice");
 ABSL_FLAG(std::string, output_dir, "agnapprox_out", "where results and checkpoints go");
 ABSL_FLAG(double, lambda, 0.2, "weight of the noise reward in gradient search");
@@ -144,6 +148,11 @@ int main(int argc, char** argv) {
   o.max_distinct = absl::GetFlag(FLAGS_max_distinct);
   o.batch_size = absl::GetFlag(FLAGS_batch_size);
   o.threads = absl::GetFlag(FLAGS_threads);
+  if (o.threads == 0 && env->local_world_size > 1) {
+    // Ranks started side by side (torchrun --nproc_per_node) share the cores.
+    o.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) /
+                                env->local_world_size);
+  }
   o.seed = absl::GetFlag(FLAGS_seed);
   o.output_dir = UserPath(absl::GetFlag(FLAGS_output_dir));
   o.lambda = absl::GetFlag(FLAGS_lambda);

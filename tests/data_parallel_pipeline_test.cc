@@ -148,7 +148,8 @@ TEST_F(DataParallelPipelineTest, BadWorldSizeOrRankIsAUsageError) {
   const std::pair<std::string, std::string> cases[] = {
       {"WORLD_SIZE=two RANK=0", "WORLD_SIZE"}, {"WORLD_SIZE=0 RANK=0", "WORLD_SIZE"},
       {"WORLD_SIZE=2 RANK=2", "RANK"},         {"WORLD_SIZE=2 RANK=-1", "RANK"},
-      {"WORLD_SIZE=2", "RANK"},                {"WORLD_SIZE=2 RANK=1 MASTER_PORT=x", "MASTER_PORT"}};
+      {"WORLD_SIZE=2", "RANK"},                {"WORLD_SIZE=2 RANK=1 MASTER_PORT=x", "MASTER_PORT"},
+      {"WORLD_SIZE=2 RANK=1 LOCAL_WORLD_SIZE=0", "LOCAL_WORLD_SIZE"}};
   for (const auto& [env, named] : cases) {
     const int status = std::system((env + " " + Pipeline() + " --output_dir=" + Dir() +
                                     "/env 2>" + Dir() + "/env.txt")
