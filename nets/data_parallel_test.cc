@@ -80,6 +80,31 @@ std::vector<std::vector<torch::Tensor>> Train(int world, Mode mode, const Datase
   return weights;
 }
 
+// A new tiny network's parameters after torch::manual_seed(seed).
+std::vector<torch::Tensor> StartWeights(uint64_t seed) {
+  torch::manual_seed(seed);
+  std::vector<torch::Tensor> start;
+  for (const torch::Tensor& p : std::make_shared<TinyNetImpl>()->parameters()) {
+    start.push_back(p.detach().clone());
+  }
+  return start;
+}
+
+// Every rank holds bit-identical tensors, within 1e-5 relative of the
+// one-process run's.
+void ExpectRanksEqualAndMatchOneProcess(const std::vector<std::vector<torch::Tensor>>& ranks,
+                                        const std::vector<torch::Tensor>& one) {
+  ASSERT_FALSE(one.empty());
+  for (size_t r = 0; r < ranks.size(); ++r) ASSERT_EQ(ranks[r].size(), one.size()) << "rank " << r;
+  for (size_t i = 0; i < one.size(); ++i) {
+    for (size_t r = 1; r < ranks.size(); ++r) {
+      EXPECT_TRUE(torch::equal(ranks[0][i], ranks[r][i])) << "tensor " << i << " rank " << r;
+    }
+    const double diff = (ranks[0][i] - one[i]).abs().max().item<double>();
+    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[i].abs().max().item<double>())) << "tensor " << i;
+  }
+}
+
 class DataParallelModes : public testing::TestWithParam<Mode> {};
 
 // After one epoch both ranks hold bit-identical parameters (sigmas
@@ -97,20 +122,10 @@ class DataParallelModes : public testing::TestWithParam<Mode> {};
 TEST_P(DataParallelModes, TwoRanksAgreeBitForBitAndMatchOneProcess) {
   torch::set_num_threads(1);
   const Dataset train = Synthetic(256, 1), test = Synthetic(64, 2);
-  torch::manual_seed(0);
-  std::vector<torch::Tensor> start;
-  for (const torch::Tensor& p : std::make_shared<TinyNetImpl>()->parameters()) {
-    start.push_back(p.detach().clone());
-  }
+  const std::vector<torch::Tensor> start = StartWeights(0);
   const std::vector<std::vector<torch::Tensor>> two = Train(2, GetParam(), train, test, start);
   const std::vector<std::vector<torch::Tensor>> one = Train(1, GetParam(), train, test, start);
-  ASSERT_EQ(two[0].size(), one[0].size());
-  ASSERT_FALSE(one[0].empty());
-  for (size_t i = 0; i < one[0].size(); ++i) {
-    EXPECT_TRUE(torch::equal(two[0][i], two[1][i])) << "tensor " << i;
-    const double diff = (two[0][i] - one[0][i]).abs().max().item<double>();
-    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[0][i].abs().max().item<double>())) << "tensor " << i;
-  }
+  ExpectRanksEqualAndMatchOneProcess(two, one[0]);
   // Training moved the weights (the comparison above is not of initial values).
   EXPECT_GT((start[0] - one[0][0]).abs().max().item<double>(), 1e-4);
   if (GetParam() == Mode::kGradientSearch) {
@@ -127,19 +142,10 @@ TEST_P(DataParallelModes, TwoRanksAgreeBitForBitAndMatchOneProcess) {
 TEST(DataParallel, UnevenSlicesAndRanksWithoutExamplesMatchOneProcess) {
   torch::set_num_threads(1);
   const Dataset train = Synthetic(257, 3), test = Synthetic(64, 4);
-  torch::manual_seed(1);
-  std::vector<torch::Tensor> start;
-  for (const torch::Tensor& p : std::make_shared<TinyNetImpl>()->parameters()) {
-    start.push_back(p.detach().clone());
-  }
+  const std::vector<torch::Tensor> start = StartWeights(1);
   const auto three = Train(3, Mode::kGradientSearch, train, test, start);
   const auto one = Train(1, Mode::kGradientSearch, train, test, start);
-  ASSERT_EQ(three[0].size(), one[0].size());
-  for (size_t i = 0; i < one[0].size(); ++i) {
-    EXPECT_TRUE(torch::equal(three[0][i], three[2][i])) << "tensor " << i;
-    const double diff = (three[0][i] - one[0][i]).abs().max().item<double>();
-    EXPECT_LE(diff, 1e-5 * std::max(1.0, one[0][i].abs().max().item<double>())) << "tensor " << i;
-  }
+  ExpectRanksEqualAndMatchOneProcess(three, one[0]);
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, DataParallelModes,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -31,9 +32,46 @@ std::vector<uint8_t> Bytes(const std::string& s) { return std::vector<uint8_t>(s
 
 std::string ShareKey(const std::string& key) { return "agnapprox/share/" + key; }
 
-// A shared result in the store: 'k' and the bytes, or 'e' and the message.
-std::string Encode(const absl::StatusOr<std::string>& value) {
-  return value.ok() ? "k" + *value : "e" + std::string(value.status().message());
+// The counter a rank's heartbeat bumps.
+std::string AliveKey(int rank) { return absl::StrCat("agnapprox/alive/", rank); }
+
+// This rank's connection to the store at the rendezvous: rank 0 serves it,
+// and every rank waits until all have connected.
+c10d::TCPStoreOptions StoreOptions(const DistributedEnv& env, std::chrono::milliseconds timeout) {
+  c10d::TCPStoreOptions o;
+  o.port = static_cast<uint16_t>(env.master_port);
+  o.isServer = env.rank == 0;
+  o.numWorkers = env.world_size;
+  o.waitWorkers = true;
+  o.timeout = timeout;
+  return o;
+}
+
+// A shared result in the store: 'k' and the bytes, or 'e' and the message
+// with the rank it happened on ("rank R: ...", unless it names it already).
+std::string Encode(const absl::StatusOr<std::string>& value, int rank) {
+  if (value.ok()) return "k" + *value;
+  const std::string tag = absl::StrCat("rank ", rank, ": ");
+  const absl::string_view message = value.status().message();
+  return absl::StrCat("e", absl::StartsWith(message, tag) ? "" : tag, message);
+}
+
+// An all-reduce of `tensors` in place; the error names the rank, what was
+// reduced and the address.
+absl::Status AllReduceOn(c10d::ProcessGroup& group, std::vector<torch::Tensor>& tensors,
+                         c10d::ReduceOp op, int rank, const std::string& address,
+                         const char* what) {
+  c10d::AllreduceOptions o;
+  o.reduceOp = op;
+  try {
+    group.allreduce(tensors, o)->wait();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(absl::StrCat("rank ", rank, ": ", what,
+                                               " with the other ranks (", address,
+                                               ") failed; a rank stopped or timed out: ",
+                                               FirstLine(e)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -80,13 +118,7 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
   dp->timeout_ = timeout;
   const std::string seconds = absl::StrCat(timeout.count() / 1000.0, " s");
   try {
-    c10d::TCPStoreOptions o;
-    o.port = static_cast<uint16_t>(env.master_port);
-    o.isServer = env.rank == 0;
-    o.numWorkers = env.world_size;
-    o.waitWorkers = true;
-    o.timeout = timeout;
-    dp->store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
+    dp->store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, StoreOptions(env, timeout));
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": no rendezvous at ",
                                                dp->address_, " within ", seconds, ": ",
@@ -97,7 +129,8 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
   std::vector<std::string> lines;
   for (const auto& [flag, value] : options) lines.push_back(absl::StrCat(flag, "=", value));
   try {
-    dp->store_->set(absl::StrCat("agnapprox/options/", env.rank), Bytes(absl::StrJoin(lines, "\n")));
+    dp->store_->set(absl::StrCat("agnapprox/options/", env.rank),
+                    Bytes(absl::StrJoin(lines, "\n")));
     std::vector<std::vector<std::string>> all(env.world_size);
     for (int r = 0; r < env.world_size; ++r) {
       const std::vector<uint8_t> got = dp->store_->get(absl::StrCat("agnapprox/options/", r));
@@ -105,9 +138,11 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
     }
     for (int r = 1; r < env.world_size; ++r) {
       for (size_t i = 0; i < std::max(all[0].size(), all[r].size()); ++i) {
-        const std::string a = i < all[0].size() ? all[0][i] : "", b = i < all[r].size() ? all[r][i] : "";
+        const std::string a = i < all[0].size() ? all[0][i] : "";
+        const std::string b = i < all[r].size() ? all[r][i] : "";
         if (a == b) continue;
-        const std::string flag = (a.empty() ? b : a).substr(0, (a.empty() ? b : a).find('='));
+        const std::string& named = a.empty() ? b : a;
+        const std::string flag = named.substr(0, named.find('='));
         return absl::InvalidArgumentError(
             absl::StrCat("ranks started with different flags: --", flag, " is '",
                          a.substr(a.find('=') + 1), "' on rank 0 and '", b.substr(b.find('=') + 1),
@@ -137,13 +172,11 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
   // The heartbeat, on a connection of its own (a Fetch holds the store's
   // connection for as long as it waits).
   try {
-    c10d::TCPStoreOptions o;
-    o.port = static_cast<uint16_t>(env.master_port);
+    c10d::TCPStoreOptions o = StoreOptions(env, timeout);
     o.isServer = false;
-    o.waitWorkers = false;
-    o.timeout = timeout;
+    o.waitWorkers = false;  // an extra client, not a worker
     dp->heartbeat_store_ = c10::make_intrusive<c10d::TCPStore>(env.master_addr, o);
-    dp->heartbeat_store_->add(absl::StrCat("agnapprox/alive/", env.rank), 1);
+    dp->heartbeat_store_->add(AliveKey(env.rank), 1);
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("rank ", env.rank, ": store at ", dp->address_,
                                                ": ", FirstLine(e)));
@@ -160,7 +193,7 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
         }
       }
       try {
-        self->heartbeat_store_->add(absl::StrCat("agnapprox/alive/", self->rank_), 1);
+        self->heartbeat_store_->add(AliveKey(self->rank_), 1);
       } catch (const std::exception&) {
         return;  // the store is gone: the run is over or failing
       }
@@ -201,34 +234,30 @@ absl::Status DataParallel::Broadcast(torch::nn::Module& module) {
 absl::Status DataParallel::AllReduceMean(const std::vector<torch::Tensor>& tensors,
                                          const std::vector<int>& divisors) {
   torch::NoGradGuard no_grad;
-  try {
-    size_t i = 0;
-    while (i < tensors.size()) {
-      // One bucket: consecutive tensors up to kBucketFloats (at least one).
-      size_t end = i;
-      int64_t floats = 0;
-      while (end < tensors.size() &&
-             (end == i || floats + tensors[end].numel() <= kBucketFloats)) {
-        floats += tensors[end].numel();
-        ++end;
-      }
-      std::vector<torch::Tensor> flat;
-      for (size_t j = i; j < end; ++j) flat.push_back(tensors[j].reshape({-1}));
-      std::vector<torch::Tensor> bucket = {torch::cat(flat)};
-      group_->allreduce(bucket)->wait();
-      int64_t at = 0;
-      for (size_t j = i; j < end; ++j) {
-        const int64_t n = tensors[j].numel();
-        tensors[j].copy_(bucket[0].narrow(0, at, n).view(tensors[j].sizes()));
-        tensors[j].div_(j < divisors.size() && divisors[j] > 0 ? divisors[j] : world_size_);
-        at += n;
-      }
-      i = end;
+  size_t i = 0;
+  while (i < tensors.size()) {
+    // One bucket: consecutive tensors up to kBucketFloats (at least one).
+    size_t end = i;
+    int64_t floats = 0;
+    while (end < tensors.size() &&
+           (end == i || floats + tensors[end].numel() <= kBucketFloats)) {
+      floats += tensors[end].numel();
+      ++end;
     }
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": all-reduce with the other ranks (",
-                                               address_, ") failed; a rank stopped or timed out: ",
-                                               FirstLine(e)));
+    std::vector<torch::Tensor> flat;
+    for (size_t j = i; j < end; ++j) flat.push_back(tensors[j].reshape({-1}));
+    std::vector<torch::Tensor> bucket = {torch::cat(flat)};
+    absl::Status s =
+        AllReduceOn(*group_, bucket, c10d::ReduceOp::SUM, rank_, address_, "all-reduce");
+    if (!s.ok()) return s;
+    int64_t at = 0;
+    for (size_t j = i; j < end; ++j) {
+      const int64_t n = tensors[j].numel();
+      tensors[j].copy_(bucket[0].narrow(0, at, n).view(tensors[j].sizes()));
+      tensors[j].div_(j < divisors.size() && divisors[j] > 0 ? divisors[j] : world_size_);
+      at += n;
+    }
+    i = end;
   }
   return absl::OkStatus();
 }
@@ -260,16 +289,6 @@ std::vector<torch::Tensor> FloatBuffers(torch::nn::Module& module, bool contribu
 
 }  // namespace
 
-absl::Status DataParallel::AverageGradients(torch::nn::Module& module) {
-  return AllReduceMean(Gradients(module));
-}
-
-absl::Status DataParallel::AverageBuffers(torch::nn::Module& module, bool contributes,
-                                          int contributors) {
-  const std::vector<torch::Tensor> floats = FloatBuffers(module, contributes);
-  return AllReduceMean(floats, std::vector<int>(floats.size(), contributors));
-}
-
 absl::Status DataParallel::AverageGradientsAndBuffers(torch::nn::Module& module, bool contributes,
                                                       int contributors) {
   std::vector<torch::Tensor> all = Gradients(module);
@@ -282,41 +301,29 @@ absl::Status DataParallel::AverageGradientsAndBuffers(torch::nn::Module& module,
 }
 
 absl::StatusOr<double> DataParallel::Mean(double value) {
-  const torch::Tensor t = torch::tensor({value}, torch::kDouble);
-  if (absl::Status s = AllReduceMean({t}); !s.ok()) return s;
-  return t.item<double>();
+  absl::StatusOr<std::vector<double>> sum = Sum({value});
+  if (!sum.ok()) return sum.status();
+  return (*sum)[0] / world_size_;
 }
 
 absl::StatusOr<std::vector<double>> DataParallel::Sum(const std::vector<double>& values) {
   std::vector<torch::Tensor> t = {torch::tensor(values, torch::kDouble)};
-  try {
-    group_->allreduce(t)->wait();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": sum over the ranks (", address_,
-                                               ") failed; a rank stopped or timed out: ",
-                                               FirstLine(e)));
-  }
+  absl::Status s = AllReduceOn(*group_, t, c10d::ReduceOp::SUM, rank_, address_, "sum");
+  if (!s.ok()) return s;
   return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + values.size());
 }
 
 absl::StatusOr<std::pair<float, float>> DataParallel::Range(float lo, float hi) {
   std::vector<torch::Tensor> t = {torch::tensor({lo, -hi}, torch::kFloat)};
-  c10d::AllreduceOptions o;
-  o.reduceOp = c10d::ReduceOp::MIN;
-  try {
-    group_->allreduce(t, o)->wait();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("rank ", rank_, ": range over the ranks (",
-                                               address_, ") failed; a rank stopped or timed out: ",
-                                               FirstLine(e)));
-  }
+  absl::Status s = AllReduceOn(*group_, t, c10d::ReduceOp::MIN, rank_, address_, "range");
+  if (!s.ok()) return s;
   return std::make_pair(t[0][0].item<float>(), -t[0][1].item<float>());
 }
 
 absl::Status DataParallel::Publish(const std::string& key,
                                    const absl::StatusOr<std::string>& value) {
   try {
-    store_->set(ShareKey(key), Bytes(Encode(value)));
+    store_->set(ShareKey(key), Bytes(Encode(value, rank_)));
   } catch (const std::exception& e) {
     return absl::UnavailableError(absl::StrCat("rank ", rank_, ": cannot publish ", key, " at ",
                                                address_, ": ", FirstLine(e)));
@@ -325,7 +332,7 @@ absl::Status DataParallel::Publish(const std::string& key,
 }
 
 int64_t DataParallel::Heartbeats(int rank) {
-  return store_->add(absl::StrCat("agnapprox/alive/", rank), 0);
+  return store_->add(AliveKey(rank), 0);
 }
 
 absl::StatusOr<std::string> DataParallel::Fetch(const std::string& key, int from) {
@@ -360,10 +367,7 @@ absl::StatusOr<std::string> DataParallel::Fetch(const std::string& key, int from
 absl::StatusOr<std::string> DataParallel::ShareFromRankZero(
     const std::string& key, const absl::StatusOr<std::string>& value) {
   if (rank_ == 0) {
-    const absl::StatusOr<std::string> tagged =
-        value.ok() ? value : absl::StatusOr<std::string>(absl::Status(
-                                 value.status().code(), absl::StrCat("rank 0: ", value.status().message())));
-    if (absl::Status s = Publish(key, tagged); !s.ok()) return s;
+    if (absl::Status s = Publish(key, value); !s.ok()) return s;
     return value;
   }
   return Fetch(key, 0);
@@ -408,16 +412,6 @@ absl::Status DataParallel::Conclude(const absl::Status& local) {
   } catch (const std::exception&) {
   }
   return result;
-}
-
-absl::Status DataParallel::Barrier() {
-  try {
-    group_->barrier()->wait();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        absl::StrCat("rank ", rank_, ": barrier (", address_, ") failed: ", FirstLine(e)));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace agnapprox

@@ -8,7 +8,7 @@
 //
 //   absl::StatusOr<DistributedEnv> env = ReadDistributedEnv();
 //   auto dp = DataParallel::Connect(*env, options, std::chrono::seconds(300));
-//   (*dp)->Broadcast(*net);  ... loss.backward(); (*dp)->AverageGradients(*net);
+//   (*dp)->Broadcast(*net);  ... loss.backward(); (*dp)->AverageGradientsAndBuffers(*net);
 #ifndef AGNAPPROX_NETS_DISTRIBUTED_H_
 #define AGNAPPROX_NETS_DISTRIBUTED_H_
 
@@ -85,21 +85,16 @@ class DataParallel {
 
   // Every parameter and buffer of `module` from rank 0.
   absl::Status Broadcast(torch::nn::Module& module);
-  // Each parameter's gradient becomes the mean over the ranks: flattened
-  // into buckets of at most kBucketFloats, one all-reduce per bucket (not one
-  // per tensor). Parameters without a gradient count as zero.
-  absl::Status AverageGradients(torch::nn::Module& module);
-  // Floating-point buffers (batch-norm statistics, observers) become the
-  // mean over the ranks, so that they stay identical. A rank that had no
-  // examples this step passes contributes = false: its buffers are left out
-  // of the mean (`contributors` ranks contributed).
-  absl::Status AverageBuffers(torch::nn::Module& module, bool contributes = true,
-                              int contributors = 0);
-  // Both in the same all-reduces (one per bucket): what a training step
-  // does after its backward, one synchronisation instead of two.
+  // What a training step does after its backward, one synchronisation:
+  // each parameter's gradient becomes the mean over the ranks (parameters
+  // without a gradient count as zero), and so do the floating-point buffers
+  // (batch-norm statistics, observers), so that they stay identical. All
+  // flattened into buckets of at most kBucketFloats, one all-reduce per
+  // bucket (not one per tensor). A rank that had no examples this step
+  // passes contributes = false: its buffers are left out of their mean
+  // (`contributors` ranks contributed; 0: all).
   absl::Status AverageGradientsAndBuffers(torch::nn::Module& module, bool contributes = true,
                                           int contributors = 0);
-  absl::Status Barrier();
   // The mean of `value` over the ranks (e.g. an epoch's training loss).
   absl::StatusOr<double> Mean(double value);
   // Element-wise sums over the ranks, in double.
@@ -113,8 +108,8 @@ class DataParallel {
   // for rank 0's and get its bytes, or its error as "rank 0: <message>".
   absl::StatusOr<std::string> ShareFromRankZero(const std::string& key,
                                                 const absl::StatusOr<std::string>& value);
-  // A result (bytes or an error) under `key`, and a wait for one that rank
-  // `from` publishes. Every rank beats a heartbeat in the store (a thread
+  // A result (bytes or an error, published as "rank R: <message>") under
+  // `key`, and a wait for one that rank `from` publishes. Every rank beats a heartbeat in the store (a thread
   // with its own connection, every quarter of the timeout): Fetch waits as
   // long as `from`'s heartbeat goes on, and fails after a whole timeout
   // without one, or at once when the store is gone (rank 0 ended).

@@ -78,19 +78,18 @@ TEST(Distributed, TwoRanksShareWeightsGradientsAndBuffers) {
     torch::nn::Sequential net(torch::nn::Linear(5, 3), torch::nn::BatchNorm1d(3));
     if (absl::Status s = dp.Broadcast(*net); !s.ok()) return s;
     for (const torch::Tensor& p : net->parameters()) weights[r].push_back(p.detach().clone());
-    // Gradients r + 1 everywhere: the mean is 1.5.
+    // Gradients r + 1 everywhere: the mean is 1.5. Running statistics 2 r:
+    // the mean is 1.
     for (torch::Tensor& p : net->parameters()) p.mutable_grad() = torch::full_like(p, r + 1.0);
-    if (absl::Status s = dp.AverageGradients(*net); !s.ok()) return s;
-    for (const torch::Tensor& p : net->parameters()) grads[r].push_back(p.grad().clone());
-    // Running statistics 2 r: the mean is 1.
     for (const torch::Tensor& b : net->buffers()) {
       if (b.is_floating_point()) b.data().fill_(2.0 * r);
     }
-    if (absl::Status s = dp.AverageBuffers(*net); !s.ok()) return s;
+    if (absl::Status s = dp.AverageGradientsAndBuffers(*net); !s.ok()) return s;
+    for (const torch::Tensor& p : net->parameters()) grads[r].push_back(p.grad().clone());
     for (const torch::Tensor& b : net->buffers()) {
       if (b.is_floating_point()) means[r].push_back(b.clone());
     }
-    return dp.Barrier();
+    return absl::OkStatus();
   });
   ASSERT_TRUE(status[0].ok()) << status[0];
   ASSERT_TRUE(status[1].ok()) << status[1];

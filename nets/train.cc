@@ -180,8 +180,7 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
   const int64_t n = train.size();
   const int64_t batches = (n + options.batch_size - 1) / options.batch_size;
   DataParallel* dp = options.data_parallel;
-  const auto check = Check;
-  if (dp != nullptr) check(dp->Broadcast(net));
+  if (dp != nullptr) Check(dp->Broadcast(net));
   const auto step = std::make_shared<GlobalStep>();
   for (int epoch = 1; epoch <= settings.epochs; ++epoch) {
     const auto start = Clock::now();
@@ -207,11 +206,13 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
     global_batch.emplace(net, dp, step);
     for (int64_t b = 0; b < batches; ++b) {
       int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
+      // The step's seed: augmentation and, data-parallel, the noise.
+      const uint64_t batch_seed = options.seed * 1000003 + epoch * 100003 + b;
       if (dp != nullptr) {
         const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
         step->global = last - first;
         step->offset = offset;
-        step->seed = options.seed * 1000003 + epoch * 100003 + b;
+        step->seed = batch_seed;
         first += offset;
         last = first + count;
       }
@@ -227,12 +228,12 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         if (mode == Mode::kGradientSearch) {
           (-options.lambda * NoiseReward(net, options.sigma_max)).backward();
         }
-        check(dp->AverageGradientsAndBuffers(net, /*contributes=*/false, contributors));
+        Check(dp->AverageGradientsAndBuffers(net, /*contributes=*/false, contributors));
         optimizer.step();
         continue;
       }
       torch::Tensor x = train.images.index_select(0, idx);
-      if (options.augment) x = options.augment(x, options.seed * 1000003 + epoch * 100003 + b);
+      if (options.augment) x = options.augment(x, batch_seed);
       const torch::Tensor y = train.labels.index_select(0, idx);
       optimizer.zero_grad();
       torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
@@ -250,7 +251,9 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       objective.backward();
       // The buffers (updated by the forward) with the gradients: one
       // synchronisation per step.
-      if (dp != nullptr) check(dp->AverageGradientsAndBuffers(net, /*contributes=*/true, contributors));
+      if (dp != nullptr) {
+        Check(dp->AverageGradientsAndBuffers(net, /*contributes=*/true, contributors));
+      }
       optimizer.step();
       loss_sum += loss.item<double>();
       if (options.progress) {
@@ -265,7 +268,7 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
     if (dp != nullptr) {
       // The epoch's loss over every rank's slices; rank 0 alone evaluates.
       absl::StatusOr<double> mean = dp->Mean(r.loss);
-      check(mean.status());
+      Check(mean.status());
       r.loss = *mean;
     }
     r.accuracy = dp == nullptr || dp->rank() == 0 ? Evaluate(net, test, 512)

@@ -69,9 +69,7 @@ absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<do
     if (rank != 0) {
       const absl::Status published = dp->Publish(
           absl::StrCat("sweep/run/", i),
-          state.ok() ? absl::StatusOr<std::string>(state->SerializeAsString())
-                     : absl::Status(state.status().code(),
-                                    absl::StrCat("rank ", rank, ": ", state.status().message())));
+          state.ok() ? absl::StatusOr<std::string>(state->SerializeAsString()) : state.status());
       if (!state.ok()) return state.status();
       if (!published.ok()) return published;
       continue;

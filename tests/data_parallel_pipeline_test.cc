@@ -4,7 +4,6 @@
 // against one process; rank 0 alone writing, with the lambda sweep dealt
 // to the ranks; and the faults, each ending within a bound.
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <chrono>
 #include <string>
@@ -12,6 +11,7 @@
 #include <utility>
 
 #include "gtest/gtest.h"
+#include "io/file_io.h"
 #include "nets/loopback_testing.h"
 #include "tests/pipeline_testing.h"
 
@@ -32,19 +32,7 @@ std::string Rank(int world, int rank, int port, const std::string& out, const st
 
 size_t Lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-class DataParallelPipelineTest : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    mkdir((Dir() + "/data").c_str(), 0755);
-    WriteSplit(Dir() + "/data", "train", 640, 1);
-    WriteSplit(Dir() + "/data", "t10k", 200, 2);
-  }
-};
+class DataParallelPipelineTest : public TinyDataTest {};
 
 // The whole --quick flow (Debian's Fashion-MNIST) on two ranks through the
 // launcher, one thread each, against one process with two threads: the
@@ -97,12 +85,12 @@ TEST_F(DataParallelPipelineTest, RankZeroAloneWritesAndTheSweepIsDealtToTheRanks
   EXPECT_EQ(Lines(metrics), 6u);
   EXPECT_EQ(metrics.find("nan"), std::string::npos) << metrics;
   // Lambda 0.5 on rank 0, lambda 1 on rank 1.
-  EXPECT_TRUE(Exists(out0 + "/sweep/lambda_0.5/summary.json"));
-  EXPECT_FALSE(Exists(out0 + "/sweep/lambda_1"));
-  EXPECT_TRUE(Exists(out1 + "/sweep/lambda_1/summary.json"));
+  EXPECT_TRUE(PathExists(out0 + "/sweep/lambda_0.5/summary.json"));
+  EXPECT_FALSE(PathExists(out0 + "/sweep/lambda_1"));
+  EXPECT_TRUE(PathExists(out1 + "/sweep/lambda_1/summary.json"));
   for (const char* file : {"/summary.json", "/state.txtpb", "/metrics.jsonl", "/checkpoints",
                            "/traces", "/sweep.json", "/sweep/lambda_0.5"}) {
-    EXPECT_FALSE(Exists(out1 + file)) << file;
+    EXPECT_FALSE(PathExists(out1 + file)) << file;
   }
   const std::string table = Slurp(out0 + "/sweep.json");
   for (const char* lambda : {"\"lambda\": 0.5,", "\"lambda\": 1,", "\"lambda\": 0.2"}) {
@@ -141,7 +129,7 @@ TEST_F(DataParallelPipelineTest, RanksWithDifferentFlagsRefuseNamingTheFlag) {
   EXPECT_EQ(WEXITSTATUS(s0), 1);
   EXPECT_EQ(WEXITSTATUS(s1), 1);
   EXPECT_LT(seconds, 15);
-  EXPECT_FALSE(Exists(Dir() + "/flags/state.txtpb"));
+  EXPECT_FALSE(PathExists(Dir() + "/flags/state.txtpb"));
 }
 
 TEST_F(DataParallelPipelineTest, BadWorldSizeOrRankIsAUsageError) {
@@ -159,7 +147,7 @@ TEST_F(DataParallelPipelineTest, BadWorldSizeOrRankIsAUsageError) {
     EXPECT_EQ(Lines(err), 1u) << err;
     EXPECT_NE(err.find(named), std::string::npos) << env << ": " << err;
   }
-  EXPECT_FALSE(Exists(Dir() + "/env"));
+  EXPECT_FALSE(PathExists(Dir() + "/env"));
 }
 
 // Kills one rank during approximate retraining: the other fails within the

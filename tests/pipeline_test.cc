@@ -27,14 +27,7 @@ std::string Command(const std::string& out, const std::string& extra) {
          "--batch_size=64 --threads=1 " + extra;
 }
 
-class PipelineTest : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    mkdir((Dir() + "/data").c_str(), 0755);
-    WriteSplit(Dir() + "/data", "train", 640, 1);
-    WriteSplit(Dir() + "/data", "t10k", 200, 2);
-  }
-};
+class PipelineTest : public TinyDataTest {};
 
 TEST_F(PipelineTest, EveryStageAndEveryOutput) {
   const std::string out = Dir() + "/run";

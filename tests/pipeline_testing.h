@@ -4,6 +4,7 @@
 #ifndef AGNAPPROX_TESTS_PIPELINE_TESTING_H_
 #define AGNAPPROX_TESTS_PIPELINE_TESTING_H_
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +68,17 @@ inline void WriteSplit(const std::string& dir, const std::string& prefix, int n,
   ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-images-idx3-ubyte", images).ok());
   ASSERT_TRUE(WriteFileAtomically(dir + "/" + prefix + "-labels-idx1-ubyte", labels).ok());
 }
+
+// Tests of runs on the tiny data set: Dir()/data holds 640 training and 200
+// test images, written once per test suite.
+class TinyDataTest : public testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    mkdir((Dir() + "/data").c_str(), 0755);
+    WriteSplit(Dir() + "/data", "train", 640, 1);
+    WriteSplit(Dir() + "/data", "t10k", 200, 2);
+  }
+};
 
 // Starts `command` with /bin/sh in a process of its own; returns its pid.
 inline pid_t StartShell(const std::string& command) {
