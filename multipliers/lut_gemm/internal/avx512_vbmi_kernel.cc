@@ -24,6 +24,7 @@ struct Column {
 template <bool kNarrow>
 AGNAPPROX_AVX512 inline Column LoadColumn(const uint8_t* lc, const uint8_t* hc) {
   Column c;
+#pragma GCC unroll 4
   for (int i = 0; i < (kNarrow ? 2 : 4); ++i) {
     c.lo[i] = _mm512_loadu_si512(lc + 64 * i);
     c.hi[i] = _mm512_loadu_si512(hc + 64 * i);
@@ -147,11 +148,13 @@ AGNAPPROX_AVX512 void Block(const uint8_t* at, int64_t lda, const uint8_t* b, in
   for (int64_t j = 0; j < n; ++j) {
     const uint8_t* bj = b + j * k;
     __m512i acc[kParts][4];
+#pragma GCC unroll 2
     for (int p = 0; p < kParts; ++p) acc[p][0] = acc[p][1] = acc[p][2] = acc[p][3] = zero;
     int64_t kk = 0;
     for (; kk + 1 < k; kk += 2) {
       const Column c0 = LoadColumn<kNarrow>(low + bj[kk] * 256, high + bj[kk] * 256);
       const Column c1 = LoadColumn<kNarrow>(low + bj[kk + 1] * 256, high + bj[kk + 1] * 256);
+#pragma GCC unroll 2
       for (int p = 0; p < kParts; ++p) {
         __m512i w0lo, w0hi, w1lo, w1hi;
         Lookup<kNarrow>(Indices(at + kk * lda + 64 * p, rebase), c0, &w0lo, &w0hi);
@@ -161,12 +164,14 @@ AGNAPPROX_AVX512 void Block(const uint8_t* at, int64_t lda, const uint8_t* b, in
     }
     if (kk < k) {  // odd K: the last step pairs with zeros
       const Column c0 = LoadColumn<kNarrow>(low + bj[kk] * 256, high + bj[kk] * 256);
+#pragma GCC unroll 2
       for (int p = 0; p < kParts; ++p) {
         __m512i w0lo, w0hi;
         Lookup<kNarrow>(Indices(at + kk * lda + 64 * p, rebase), c0, &w0lo, &w0hi);
         Accumulate<kPaired>(w0lo, w0hi, zero, zero, acc[p]);
       }
     }
+#pragma GCC unroll 2
     for (int p = 0; p < kParts; ++p) {
       if (kPaired) {
         // Even and odd rows interleaved: the unpaired kernel's lane order.
