@@ -280,8 +280,8 @@ void Avx512VbmiTile(const PackedTable& table, const Window& w, const Operands& o
   // sit m bytes apart: at the power-of-two m of a batch of images
   // (128 x 32 x 32) every step falls into the same L1 and L2 set, and the
   // kernel ran at a fifth of its speed.
-  thread_local std::vector<uint8_t> buffer;
-  thread_local std::vector<int32_t> out;
+  thread_local std::vector<uint8_t, CacheLineAllocator<uint8_t>> buffer;
+  thread_local std::vector<int32_t, CacheLineAllocator<int32_t>> out;
   buffer.resize(op.k * kBlockRows);
   if (op.fill != nullptr) {
     (*op.fill)(op.group, t.first, t.count, buffer.data());

@@ -8,14 +8,32 @@
 #ifndef AGNAPPROX_MULTIPLIERS_LUT_GEMM_INTERNAL_AVX512_VBMI_KERNEL_H_
 #define AGNAPPROX_MULTIPLIERS_LUT_GEMM_INTERNAL_AVX512_VBMI_KERNEL_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "multipliers/lut_gemm/internal/tile.h"
 
 namespace agnapprox {
 namespace lut_gemm_internal {
+
+// Storage on 64-byte boundaries, so that each column's 64-byte loads stay
+// within one cache line each (a malloc'ed vector is only 16-byte aligned).
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
+  }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  bool operator==(const CacheLineAllocator&) const { return true; }
+  bool operator!=(const CacheLineAllocator&) const { return false; }
+};
 
 // A table repacked for the kernel: products minus `offset` fit int16, and
 // the low and high bytes of weight column b sit at [b * 256, b * 256 + 256),
@@ -24,8 +42,8 @@ namespace lut_gemm_internal {
 struct PackedTable {
   int32_t offset = 0;
   bool paired = false;  // products - offset in [-16384, 16383]
-  std::vector<uint8_t> low_bytes;
-  std::vector<uint8_t> high_bytes;
+  std::vector<uint8_t, CacheLineAllocator<uint8_t>> low_bytes;
+  std::vector<uint8_t, CacheLineAllocator<uint8_t>> high_bytes;
 };
 
 // Null when the products span more than 16 bits.
