@@ -70,11 +70,111 @@ AGNAPPROX_AVX512F void PassAvx512(const float* ca, const float* cb, const float*
   }
   _mm512_storeu_ps(part, sum);
 }
+
+#define AGNAPPROX_AVX512VBMI __attribute__((target("avx512f,avx512bw,avx512vbmi")))
+
+// 128 floats (eight registers) as four byte planes of two registers each:
+// plane p holds byte p of every float, in the floats' order. A permute puts
+// each register's bytes plane by plane (one 128-bit lane per plane), then a
+// 4x4 transpose of lanes gathers each plane's lanes in order.
+AGNAPPROX_AVX512VBMI void BytePlanes(const float* column, __m512i planes[8]) {
+  alignas(64) uint8_t order[64];
+  for (int p = 0; p < 4; ++p) {
+    for (int i = 0; i < 16; ++i) order[16 * p + i] = static_cast<uint8_t>(4 * i + p);
+  }
+  const __m512i by_plane = _mm512_load_si512(order);
+  for (int h = 0; h < 2; ++h) {  // floats 64 h .. 64 h + 63
+    __m512i v[4];
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm512_permutexvar_epi8(by_plane, _mm512_loadu_si512(column + 64 * h + 16 * j));
+    }
+    const __m512i t0 = _mm512_shuffle_i32x4(v[0], v[1], 0x44);
+    const __m512i t1 = _mm512_shuffle_i32x4(v[0], v[1], 0xee);
+    const __m512i t2 = _mm512_shuffle_i32x4(v[2], v[3], 0x44);
+    const __m512i t3 = _mm512_shuffle_i32x4(v[2], v[3], 0xee);
+    planes[0 + h] = _mm512_shuffle_i32x4(t0, t2, 0x88);
+    planes[2 + h] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
+    planes[4 + h] = _mm512_shuffle_i32x4(t1, t3, 0x88);
+    planes[6 + h] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+  }
+}
+
+// 64 lookups at once: one byte permute per plane, then byte and word
+// unpacks rebuild the floats. The unpacks work within 128-bit lanes, so
+// result f[j] lane 4 L + t comes from index position 16 L + 4 j + t; the
+// indices are stored in that order (PermuteIndices), so f[j] holds rows
+// 16 j .. 16 j + 15 in order.
+AGNAPPROX_AVX512VBMI inline void Lookup64(const __m512i planes[8], __m512i idx, __m512 f[4]) {
+  __m512i b[4];
+  for (int p = 0; p < 4; ++p) {
+    b[p] = _mm512_permutex2var_epi8(planes[2 * p], idx, planes[2 * p + 1]);
+  }
+  const __m512i w01lo = _mm512_unpacklo_epi8(b[0], b[1]), w01hi = _mm512_unpackhi_epi8(b[0], b[1]);
+  const __m512i w23lo = _mm512_unpacklo_epi8(b[2], b[3]), w23hi = _mm512_unpackhi_epi8(b[2], b[3]);
+  f[0] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(w01lo, w23lo));
+  f[1] = _mm512_castsi512_ps(_mm512_unpackhi_epi16(w01lo, w23lo));
+  f[2] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(w01hi, w23hi));
+  f[3] = _mm512_castsi512_ps(_mm512_unpackhi_epi16(w01hi, w23hi));
+}
+
+// `count` (a multiple of 64) indices less lo, position 16 L + 4 j + t of
+// each 64 taking row 16 j + 4 L + t (see Lookup64).
+AGNAPPROX_AVX512VBMI void PermuteIndices(const uint8_t* q, int64_t count, int lo, uint8_t* out) {
+  alignas(64) uint8_t order[64];
+  for (int l = 0; l < 4; ++l) {
+    for (int j = 0; j < 4; ++j) {
+      for (int t = 0; t < 4; ++t) order[16 * l + 4 * j + t] = static_cast<uint8_t>(16 * j + 4 * l + t);
+    }
+  }
+  const __m512i rows = _mm512_load_si512(order);
+  const __m512i base = _mm512_set1_epi8(static_cast<char>(lo));
+  for (int64_t r = 0; r < count; r += 64) {
+    const __m512i v = _mm512_sub_epi8(_mm512_loadu_si512(q + r), base);
+    _mm512_store_si512(out + r, _mm512_permutexvar_epi8(rows, v));
+  }
+}
+
+// PassAvx512 64 rows at a time, from indices in PermuteIndices' order: the
+// same products and sums in the same order, so the same bits; a quarter of
+// the permutes (byte permutes serve 64 rows, float permutes 16).
+AGNAPPROX_AVX512VBMI void PassVbmi(const float* ca, const float* cb, const float* go,
+                                   const uint8_t* qp, int64_t count, int lo, float offset,
+                                   float* gq, float* part) {
+  const __m512 off = _mm512_set1_ps(offset);
+  __m512i a[8], b[8];
+  BytePlanes(ca + lo, a);
+  BytePlanes(cb + lo, b);
+  __m512 sum = _mm512_loadu_ps(part);
+  for (int64_t r = 0; r < count; r += 64) {
+    const __m512i idx = _mm512_load_si512(qp + r);
+    __m512 da[4], db[4];
+    Lookup64(a, idx, da);
+    Lookup64(b, idx, db);
+    for (int j = 0; j < 4; ++j) {
+      const __m512 g = _mm512_loadu_ps(go + r + 16 * j);
+      float* out = gq + r + 16 * j;
+      _mm512_storeu_ps(out, _mm512_fmadd_ps(g, da[j], _mm512_loadu_ps(out)));
+      sum = _mm512_fmadd_ps(g, _mm512_sub_ps(db[j], off), sum);
+    }
+  }
+  _mm512_storeu_ps(part, sum);
+}
 #endif
 
 bool HasAvx512f() {
 #if defined(__x86_64__)
   static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+#else
+  return false;
+#endif
+}
+
+bool HasAvx512Vbmi() {
+#if defined(__x86_64__)
+  static const bool has = __builtin_cpu_supports("avx512f") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vbmi");
   return has;
 #else
   return false;
@@ -88,19 +188,29 @@ void OnePosition(const float* da, const float* db, const float* g, const uint8_t
                  float db_offset, float* gq_row, float* gw) {
   std::vector<float> parts(n * kLanes, 0.0f);
   const bool fast = HasAvx512f() && hi - lo < 128;
+  // Byte planes need the window inside the column's 256 entries.
+  const bool planes = fast && lo <= 128 && HasAvx512Vbmi();
+  alignas(64) uint8_t permuted[kBlock];
   for (int64_t r0 = 0; r0 < m; r0 += kBlock) {
     const int64_t len = std::min(kBlock, m - r0);
     const int64_t whole = fast ? len / kLanes * kLanes : 0;
+    const int64_t wide = planes ? len / 64 * 64 : 0;
     float* gq = gq_row + r0;
     const uint8_t* qb = q + r0;
     std::fill(gq, gq + len, 0.0f);
+#if defined(__x86_64__)
+    if (wide > 0) PermuteIndices(qb, wide, lo, permuted);
+#endif
     for (int64_t o = 0; o < n; ++o) {
       const float* ca = da + w[o * k + kk] * 256;
       const float* cb = db + w[o * k + kk] * 256;
       const float* go = g + o * m + r0;
       float* part = parts.data() + o * kLanes;
 #if defined(__x86_64__)
-      if (whole > 0) PassAvx512(ca, cb, go, qb, whole, lo, db_offset, gq, part);
+      if (wide > 0) PassVbmi(ca, cb, go, permuted, wide, lo, db_offset, gq, part);
+      if (whole > wide) {
+        PassAvx512(ca, cb, go + wide, qb + wide, whole - wide, lo, db_offset, gq + wide, part);
+      }
 #endif
       PassPortable(ca, cb, go, qb, whole, len, db_offset, gq, part);
     }

@@ -1,5 +1,6 @@
 #include "multipliers/lut_gemm/table_gradient.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -93,6 +94,69 @@ void ExpectKernelMatchesThePlainSums(int lo, int hi) {
 TEST(TableGradient, KernelMatchesThePlainSumsOnAnyThreadCount) {
   ExpectKernelMatchesThePlainSums(128, 255);
   ExpectKernelMatchesThePlainSums(0, 255);
+}
+
+// The documented order, bit for bit: per fan-in position, blocks of 2048
+// rows; in a block, outputs in order, each adding g Da to gq and g (Db -
+// offset) to lane r % 16 of its partial sums, with one rounding (FMA) for
+// the rows the vector paths take (all but a block's last len % 16 rows,
+// where the CPU has AVX-512) and two for the rest; gw is the sum of the 16
+// lanes in order. Rows span two blocks, whole 64-row groups (byte-plane
+// lookups), 16-row groups and a tail.
+TEST(TableGradient, SameBitsAsTheDocumentedOrder) {
+  std::mt19937_64 rng(11);
+  std::vector<int32_t> p(65536);
+  for (int32_t& v : p) v = static_cast<int32_t>(rng() % 60001) - 30000;
+  const GradientTables t = MakeGradientTables(p, 0, 127);
+  const int64_t m = 2048 + 3 * 64 + 2 * 16 + 5, n = 5, k = 3;
+  const float offset = 7;
+  std::vector<float> g(n * m);
+  std::normal_distribution<float> normal;
+  for (float& v : g) v = normal(rng);
+  std::vector<uint8_t> q(k * m), w(n * k);
+  for (uint8_t& v : q) v = static_cast<uint8_t>(128 + rng() % 128);
+  for (uint8_t& v : w) v = static_cast<uint8_t>(rng());
+  std::vector<float> gq(k * m), gw(n * k);
+  TableGradients(t, g.data(), q.data(), w.data(), m, n, k, gq.data(), gw.data(), offset, 128,
+                 255, 2);
+#if defined(__x86_64__)
+  const bool vector = __builtin_cpu_supports("avx512f");
+#else
+  const bool vector = false;
+#endif
+  for (int64_t kk = 0; kk < k; ++kk) {
+    std::vector<float> want_gq(m, 0.0f), parts(n * 16, 0.0f);
+    for (int64_t r0 = 0; r0 < m; r0 += 2048) {
+      const int64_t len = std::min<int64_t>(2048, m - r0);
+      const int64_t fused = vector ? len / 16 * 16 : 0;
+      for (int64_t o = 0; o < n; ++o) {
+        const int b = w[o * k + kk];
+        for (int64_t i = 0; i < len; ++i) {
+          const int64_t r = r0 + i;
+          const int a = q[kk * m + r];
+          const float go = g[o * m + r];
+          const float da = t.da[b * 256 + a], db = t.db[b * 256 + a] - offset;
+          float& part = parts[o * 16 + i % 16];
+          if (i < fused) {
+            want_gq[r] = std::fma(go, da, want_gq[r]);
+            part = std::fma(go, db, part);
+          } else {
+            const float x = go * da, y = go * db;
+            want_gq[r] = want_gq[r] + x;
+            part = part + y;
+          }
+        }
+      }
+    }
+    for (int64_t r = 0; r < m; ++r) {
+      ASSERT_EQ(gq[kk * m + r], want_gq[r]) << "position " << kk << " row " << r;
+    }
+    for (int64_t o = 0; o < n; ++o) {
+      float sum = 0;
+      for (int j = 0; j < 16; ++j) sum += parts[o * 16 + j];
+      ASSERT_EQ(gw[o * k + kk], sum) << "output " << o << " position " << kk;
+    }
+  }
 }
 
 }  // namespace
