@@ -68,7 +68,9 @@ GradientTables MakeGradientTables(absl::Span<const int32_t> products, int a_lo, 
 // machine: the AVX-512 path and the portable one round differently). With
 // AVX-512 and indices spanning at most 128 values, each output's two
 // gradient columns sit in registers and 16 rows are looked up at once with
-// permutes, as the forward kernel does with bytes.
+// float permutes; with AVX-512 VBMI as well, 64 rows at once from the
+// columns' byte planes, as the forward kernel does (same sums, same order,
+// same bits).
 void TableGradients(const GradientTables& tables, const float* g, const uint8_t* q,
                     const uint8_t* w, int64_t m, int64_t n, int64_t k, float* gq, float* gw,
                     float db_offset = 0, int lo = 0, int hi = 255, int threads = 0);
