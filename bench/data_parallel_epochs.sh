@@ -28,9 +28,7 @@ flags=(--epochs=baseline=1,qat=1,gradient_search=1,approx=1)
 case $net in
   lenet5) ;;
   resnet8)
-    mkdir -p "$out/cifar"
-    # Records of one label byte (0-9) and 3072 pixel bytes, seeded.
-    perl -e 'srand(1); for $f (1..6) { open(F, ">", $ARGV[0] . ($f < 6 ? "/data_batch_$f.bin" : "/test_batch.bin")) or die; binmode F; for $i (1..2000) { print F pack("C", $i % 10), pack("C*", map { int(rand(256)) } 1..3072) } close F }' "$out/cifar"
+    bash "$root/bench/random_cifar.sh" "$out/cifar" 2000
     flags+=(--net=resnet8 --dataset=cifar10 --data_dir="$out/cifar")
     ;;
   *) echo "usage: bash bench/data_parallel_epochs.sh [OUT_DIR [lenet5|resnet8]]" >&2; exit 2 ;;
