@@ -1,16 +1,24 @@
 #include "multipliers/lut_gemm/table_gradient.h"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
+#include "multipliers/lut_gemm/internal/cpu.h"
+#include "multipliers/lut_gemm/internal/lanes.h"
 #include "multipliers/lut_gemm/internal/team.h"
 
 namespace agnapprox {
 namespace {
+
+using lut_gemm_internal::TransposeOrder;
+#if defined(__x86_64__)
+using lut_gemm_internal::TransposeLanes;
+#endif
 
 // Rows per block: the block's gq, q and g stay in L1 while every output
 // passes over it.
@@ -78,24 +86,16 @@ AGNAPPROX_AVX512F void PassAvx512(const float* ca, const float* cb, const float*
 // each register's bytes plane by plane (one 128-bit lane per plane), then a
 // 4x4 transpose of lanes gathers each plane's lanes in order.
 AGNAPPROX_AVX512VBMI void BytePlanes(const float* column, __m512i planes[8]) {
-  alignas(64) uint8_t order[64];
-  for (int p = 0; p < 4; ++p) {
-    for (int i = 0; i < 16; ++i) order[16 * p + i] = static_cast<uint8_t>(4 * i + p);
-  }
-  const __m512i by_plane = _mm512_load_si512(order);
+  // [16 floats][4 bytes] -> [4 planes][16 bytes].
+  alignas(64) static constexpr std::array<uint8_t, 64> kOrder = TransposeOrder(16, 4);
+  const __m512i by_plane = _mm512_load_si512(kOrder.data());
   for (int h = 0; h < 2; ++h) {  // floats 64 h .. 64 h + 63
-    __m512i v[4];
+    __m512i v[4], p[4];
     for (int j = 0; j < 4; ++j) {
       v[j] = _mm512_permutexvar_epi8(by_plane, _mm512_loadu_si512(column + 64 * h + 16 * j));
     }
-    const __m512i t0 = _mm512_shuffle_i32x4(v[0], v[1], 0x44);
-    const __m512i t1 = _mm512_shuffle_i32x4(v[0], v[1], 0xee);
-    const __m512i t2 = _mm512_shuffle_i32x4(v[2], v[3], 0x44);
-    const __m512i t3 = _mm512_shuffle_i32x4(v[2], v[3], 0xee);
-    planes[0 + h] = _mm512_shuffle_i32x4(t0, t2, 0x88);
-    planes[2 + h] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
-    planes[4 + h] = _mm512_shuffle_i32x4(t1, t3, 0x88);
-    planes[6 + h] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
+    TransposeLanes(v, p);
+    for (int q = 0; q < 4; ++q) planes[2 * q + h] = p[q];
   }
 }
 
@@ -109,8 +109,10 @@ AGNAPPROX_AVX512VBMI inline void Lookup64(const __m512i planes[8], __m512i idx, 
   for (int p = 0; p < 4; ++p) {
     b[p] = _mm512_permutex2var_epi8(planes[2 * p], idx, planes[2 * p + 1]);
   }
-  const __m512i w01lo = _mm512_unpacklo_epi8(b[0], b[1]), w01hi = _mm512_unpackhi_epi8(b[0], b[1]);
-  const __m512i w23lo = _mm512_unpacklo_epi8(b[2], b[3]), w23hi = _mm512_unpackhi_epi8(b[2], b[3]);
+  const __m512i w01lo = _mm512_unpacklo_epi8(b[0], b[1]);
+  const __m512i w01hi = _mm512_unpackhi_epi8(b[0], b[1]);
+  const __m512i w23lo = _mm512_unpacklo_epi8(b[2], b[3]);
+  const __m512i w23hi = _mm512_unpackhi_epi8(b[2], b[3]);
   f[0] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(w01lo, w23lo));
   f[1] = _mm512_castsi512_ps(_mm512_unpackhi_epi16(w01lo, w23lo));
   f[2] = _mm512_castsi512_ps(_mm512_unpacklo_epi16(w01hi, w23hi));
@@ -119,14 +121,11 @@ AGNAPPROX_AVX512VBMI inline void Lookup64(const __m512i planes[8], __m512i idx, 
 
 // `count` (a multiple of 64) indices less lo, position 16 L + 4 j + t of
 // each 64 taking row 16 j + 4 L + t (see Lookup64).
-AGNAPPROX_AVX512VBMI void PermuteIndices(const uint8_t* q, int64_t count, int lo, uint8_t* out) {
-  alignas(64) uint8_t order[64];
-  for (int l = 0; l < 4; ++l) {
-    for (int j = 0; j < 4; ++j) {
-      for (int t = 0; t < 4; ++t) order[16 * l + 4 * j + t] = static_cast<uint8_t>(16 * j + 4 * l + t);
-    }
-  }
-  const __m512i rows = _mm512_load_si512(order);
+AGNAPPROX_AVX512VBMI void PermuteIndices(const uint8_t* q, int64_t count, int lo,
+                                         uint8_t* out) {
+  // A 4x4 transpose of 4-byte groups: (j, L) -> (L, j).
+  alignas(64) static constexpr std::array<uint8_t, 64> kOrder = TransposeOrder(4, 4, 4);
+  const __m512i rows = _mm512_load_si512(kOrder.data());
   const __m512i base = _mm512_set1_epi8(static_cast<char>(lo));
   for (int64_t r = 0; r < count; r += 64) {
     const __m512i v = _mm512_sub_epi8(_mm512_loadu_si512(q + r), base);
@@ -170,17 +169,6 @@ bool HasAvx512f() {
 #endif
 }
 
-bool HasAvx512Vbmi() {
-#if defined(__x86_64__)
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512vbmi");
-  return has;
-#else
-  return false;
-#endif
-}
-
 // One fan-in position kk: its row of gq and its column of gw, block by block
 // of rows, every output passing over each block.
 void OnePosition(const float* da, const float* db, const float* g, const uint8_t* q,
@@ -189,7 +177,7 @@ void OnePosition(const float* da, const float* db, const float* g, const uint8_t
   std::vector<float> parts(n * kLanes, 0.0f);
   const bool fast = HasAvx512f() && hi - lo < 128;
   // Byte planes need the window inside the column's 256 entries.
-  const bool planes = fast && lo <= 128 && HasAvx512Vbmi();
+  const bool planes = fast && lo <= 128 && lut_gemm_internal::CpuHasAvx512Vbmi();
   alignas(64) uint8_t permuted[kBlock];
   for (int64_t r0 = 0; r0 < m; r0 += kBlock) {
     const int64_t len = std::min(kBlock, m - r0);

@@ -1,8 +1,10 @@
 #include "multipliers/lut_gemm/internal/avx512_vbmi_kernel.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
+#include "multipliers/lut_gemm/internal/lanes.h"
 #include "multipliers/lut_gemm/internal/portable_kernel.h"
 
 #if defined(__x86_64__)
@@ -89,13 +91,8 @@ AGNAPPROX_AVX512 inline __m512i Indices(const uint8_t* p, __m512i rebase) {
 // of 128-bit lanes puts rows 16 q .. 16 q + 15 into register q.
 AGNAPPROX_AVX512 inline void StoreRows(const __m512i acc[4], __m512i offset, int64_t count,
                                        int32_t* out) {
-  const __m512i t0 = _mm512_shuffle_i32x4(acc[0], acc[1], 0x44);
-  const __m512i t1 = _mm512_shuffle_i32x4(acc[0], acc[1], 0xee);
-  const __m512i t2 = _mm512_shuffle_i32x4(acc[2], acc[3], 0x44);
-  const __m512i t3 = _mm512_shuffle_i32x4(acc[2], acc[3], 0xee);
-  const __m512i rows[4] = {
-      _mm512_shuffle_i32x4(t0, t2, 0x88), _mm512_shuffle_i32x4(t0, t2, 0xdd),
-      _mm512_shuffle_i32x4(t1, t3, 0x88), _mm512_shuffle_i32x4(t1, t3, 0xdd)};
+  __m512i rows[4];
+  TransposeLanes(acc, rows);
   for (int q = 0; q < 4; ++q) {
     const int64_t left = count - 16 * q;
     if (left <= 0) break;
@@ -195,11 +192,8 @@ AGNAPPROX_AVX512 void GatherRows(const uint8_t* a, int64_t m, int64_t k, int64_t
   const uint8_t* row[kBlockRows];
   for (int64_t r = 0; r < kBlockRows; ++r) row[r] = a + std::min(first + r, m - 1) * k;
   // Byte 8 t + i of a block comes from byte 8 i + t.
-  alignas(64) uint8_t order[64];
-  for (int t = 0; t < 8; ++t) {
-    for (int i = 0; i < 8; ++i) order[8 * t + i] = static_cast<uint8_t>(8 * i + t);
-  }
-  const __m512i transpose8 = _mm512_load_si512(order);
+  alignas(64) static constexpr std::array<uint8_t, 64> kOrder = TransposeOrder(8, 8);
+  const __m512i transpose8 = _mm512_load_si512(kOrder.data());
   alignas(64) uint64_t words[kBlockRows];
   int64_t kk = 0;
   for (; kk + 8 <= k; kk += 8) {
