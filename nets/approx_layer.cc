@@ -26,14 +26,16 @@ constexpr double kObserverMomentum = 0.01;
 // + shift, for one output channel's run of positions (RescaleRun) or for one
 // row across the outputs (RescaleRow, linear layers). Plain loops the
 // compiler vectorises.
-AGNAPPROX_WIDE_LOOP void RescaleRun(const int32_t* acc, int64_t n, double offset, double scale, float shift,
+AGNAPPROX_WIDE_LOOP
+void RescaleRun(const int32_t* acc, int64_t n, double offset, double scale, float shift,
                 float* out) {
   for (int64_t i = 0; i < n; ++i) {
     out[i] = static_cast<float>((static_cast<double>(acc[i]) - offset) * scale) + shift;
   }
 }
 
-AGNAPPROX_WIDE_LOOP void RescaleRow(const int32_t* acc, int64_t n, const double* offset, double scale,
+AGNAPPROX_WIDE_LOOP
+void RescaleRow(const int32_t* acc, int64_t n, const double* offset, double scale,
                 const float* shift, float* out) {
   for (int64_t i = 0; i < n; ++i) {
     out[i] = static_cast<float>((static_cast<double>(acc[i]) - offset[i]) * scale) + shift[i];

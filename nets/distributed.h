@@ -109,10 +109,11 @@ class DataParallel {
   absl::StatusOr<std::string> ShareFromRankZero(const std::string& key,
                                                 const absl::StatusOr<std::string>& value);
   // A result (bytes or an error, published as "rank R: <message>") under
-  // `key`, and a wait for one that rank `from` publishes. Every rank beats a heartbeat in the store (a thread
-  // with its own connection, every quarter of the timeout): Fetch waits as
-  // long as `from`'s heartbeat goes on, and fails after a whole timeout
-  // without one, or at once when the store is gone (rank 0 ended).
+  // `key`, and a wait for one that rank `from` publishes. Every rank beats
+  // a heartbeat in the store (a thread with its own connection, every
+  // quarter of the timeout): Fetch waits as long as `from`'s heartbeat goes
+  // on, and fails after a whole timeout without one, or at once when the
+  // store is gone (rank 0 ended).
   absl::Status Publish(const std::string& key, const absl::StatusOr<std::string>& value);
   absl::StatusOr<std::string> Fetch(const std::string& key, int from);
 

@@ -33,7 +33,8 @@ namespace {
 // vectorises (no branch on the options inside).
 // idx[i + shift] (or, with kTranspose, its transposed place) for x[i].
 template <bool kSave, bool kTranspose>
-AGNAPPROX_WIDE_LOOP void QuantiseRange(const float* x, int64_t begin, int64_t end, const ActivationQuantiser& q,
+AGNAPPROX_WIDE_LOOP
+void QuantiseRange(const float* x, int64_t begin, int64_t end, const ActivationQuantiser& q,
                    int64_t row_length, int64_t rows, uint8_t* idx, int64_t shift, float* fq,
                    bool* mask) {
   const float inv = 1.0f / q.scale;
@@ -137,7 +138,8 @@ void Im2colPaddedTile(const uint8_t* padded, const Im2colPlan& plan, uint8_t pad
   }
 }
 
-AGNAPPROX_WIDE_LOOP void Im2colTile(const uint8_t* idx, const Im2colPlan& plan, uint8_t pad, int64_t group,
+AGNAPPROX_WIDE_LOOP
+void Im2colTile(const uint8_t* idx, const Im2colPlan& plan, uint8_t pad, int64_t group,
                 int64_t first, int64_t count, int64_t tile_rows, uint8_t* tile) {
   const ConvGeometry& g = plan.geometry;
   const int64_t ow = g.OutputSize(1), positions = g.OutputSize(0) * ow;
