@@ -25,6 +25,7 @@
 #include "nets/onnx/onnx_net.h"
 #include "nets/registry.h"
 #include "nets/train.h"
+#include "pipeline/internal/share.h"
 #include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/report.h"
@@ -204,14 +205,7 @@ absl::Status Pipeline::StartState() {
 
 absl::Status Pipeline::Sync(const std::string& step, const absl::Status& s) {
   if (dp_ == nullptr || (!lead_ && !s.ok())) return s;
-  absl::StatusOr<std::string> shared = dp_->ShareFromRankZero(
-      "run/" + step, s.ok() ? absl::StatusOr<std::string>(state_.SerializeAsString()) : s);
-  if (!shared.ok()) return shared.status();
-  if (!lead_ && !state_.ParseFromString(*shared)) {
-    return absl::InternalError(absl::StrCat("rank ", dp_->rank(), ": rank 0's state after ", step,
-                                            " does not parse"));
-  }
-  return absl::OkStatus();
+  return ShareFromRankZero(*dp_, "run/" + step, s, "rank 0's state after " + step, &state_);
 }
 
 double Pipeline::EvaluateTest() {

@@ -11,6 +11,7 @@
 #include "io/file_io.h"
 #include "io/json.h"
 #include "nets/distributed.h"
+#include "pipeline/internal/share.h"
 #include "pipeline/internal/svg.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/state.h"
@@ -49,23 +50,21 @@ absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<do
   const int world = dp == nullptr ? 1 : dp->world_size();
   // Every lambda starts from the main run's QAT network, which rank 0 reads
   // and sends to the other ranks (they may not see its folder).
-  absl::StatusOr<proto::RunSeed> seed = rank == 0
-                                            ? ReadRunSeed(options.output_dir, "qat")
-                                            : absl::StatusOr<proto::RunSeed>(proto::RunSeed());
-  if (dp != nullptr) {
-    absl::StatusOr<std::string> shared = dp->ShareFromRankZero(
-        "sweep/seed", seed.ok() ? absl::StatusOr<std::string>(seed->SerializeAsString())
-                                : seed.status());
-    if (!shared.ok()) return shared.status();
-    if (rank != 0 && !seed->ParseFromString(*shared)) {
-      return absl::InternalError("the sweep's start from rank 0 does not parse");
-    }
+  proto::RunSeed seed;
+  absl::Status read = absl::OkStatus();
+  if (rank == 0) {
+    absl::StatusOr<proto::RunSeed> r = ReadRunSeed(options.output_dir, "qat");
+    read = r.status();
+    if (r.ok()) seed = *std::move(r);
   }
-  if (!seed.ok()) return seed.status();
+  if (dp != nullptr) {
+    read = ShareFromRankZero(*dp, "sweep/seed", read, "rank 0's sweep start", &seed);
+  }
+  if (!read.ok()) return read;
   std::map<size_t, proto::PipelineState> by_index;
   for (size_t i = 0; i < lambdas.size(); ++i) {
     if (static_cast<int>(i % world) != rank) continue;
-    absl::StatusOr<proto::PipelineState> state = RunSweepPoint(options, lambdas[i], *seed);
+    absl::StatusOr<proto::PipelineState> state = RunSweepPoint(options, lambdas[i], seed);
     if (rank != 0) {
       const absl::Status published = dp->Publish(
           absl::StrCat("sweep/run/", i),
@@ -81,11 +80,11 @@ absl::Status RunLambdaSweep(const PipelineOptions& options, const std::vector<do
   for (size_t i = 0; i < lambdas.size(); ++i) {
     const int owner = static_cast<int>(i % world);
     if (owner == 0) continue;
-    absl::StatusOr<std::string> bytes = dp->Fetch(absl::StrCat("sweep/run/", i), owner);
-    if (!bytes.ok()) return bytes.status();
     proto::PipelineState state;
-    if (!state.ParseFromString(*bytes)) {
-      return absl::InternalError(absl::StrCat("rank ", owner, "'s sweep run does not parse"));
+    if (absl::Status s = ParseShared(*dp, dp->Fetch(absl::StrCat("sweep/run/", i), owner),
+                                     absl::StrCat("rank ", owner, "'s sweep run"), &state);
+        !s.ok()) {
+      return s;
     }
     by_index[i] = std::move(state);
   }
