@@ -218,6 +218,7 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
         c.compensated_predicted_std = std::sqrt(
             std::max(0.0, c.predicted_std * c.predicted_std - n * (second - mean * mean)));
         c.compensated_predicted_mean = c.predicted_mean - n * mean;
+        c.error_by_weight = g;
       }
     }
   });
@@ -229,24 +230,27 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
   return results;
 }
 
+void TakeCandidate(const Candidate& chosen, LayerInfo* info) {
+  info->multiplier_name = chosen.name;
+  info->multiplier_performance_metric = chosen.performance_metric;
+  info->predicted_std = chosen.predicted_std;
+  info->predicted_mean = chosen.predicted_mean;
+  info->observed_std = chosen.observed_std;
+  info->observed_mean = chosen.observed_mean;
+  info->compensated_predicted_std = chosen.compensated_predicted_std;
+  info->compensated_predicted_mean = chosen.compensated_predicted_mean;
+  info->compensated_observed_std = chosen.compensated_observed_std;
+  info->compensated_observed_mean = chosen.compensated_observed_mean;
+}
+
 LayerInfo MakeLayerInfo(const LayerTrace& t, const LayerResult& r, size_t chosen_index,
                         bool emit_candidates) {
-  const Candidate& chosen = r.candidates[chosen_index];
   LayerInfo info;
   info.name = t.name;
-  info.multiplier_name = chosen.name;
-  info.multiplier_performance_metric = chosen.performance_metric;
   info.opcount = t.opcount;
   info.fan_in = t.fan_in;
   info.max_std = r.max_std;
-  info.predicted_std = chosen.predicted_std;
-  info.predicted_mean = chosen.predicted_mean;
-  info.observed_std = chosen.observed_std;
-  info.observed_mean = chosen.observed_mean;
-  info.compensated_predicted_std = chosen.compensated_predicted_std;
-  info.compensated_predicted_mean = chosen.compensated_predicted_mean;
-  info.compensated_observed_std = chosen.compensated_observed_std;
-  info.compensated_observed_mean = chosen.compensated_observed_mean;
+  TakeCandidate(r.candidates[chosen_index], &info);
   if (!r.error_by_weight.empty()) {
     info.error_by_weight = r.error_by_weight[chosen_index];
     info.bias_correction = r.bias_correction[chosen_index];
@@ -429,6 +433,27 @@ absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catal
   }
   info->held_out = true;
   return absl::OkStatus();
+}
+
+absl::Status ChooseCandidate(const LayerTrace& trace, const std::string& name,
+                             LayerInfo* layer) {
+  if (trace.name != layer->name) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trace of layer ", trace.name, " given for layer ", layer->name));
+  }
+  for (const Candidate& c : layer->candidates) {
+    if (c.name != name) continue;
+    TakeCandidate(c, layer);
+    if (!layer->error_by_weight.empty()) {
+      layer->error_by_weight = c.error_by_weight;
+      layer->bias_correction =
+          ChannelCorrection(c.error_by_weight, trace.weights, trace.fan_in, trace.range);
+    }
+    layer->held_out_std = layer->held_out_mean = 0;
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("layer ", layer->name, ": no candidate named ", name));
 }
 
 int LayersWithinTolerance(const MatchingInfo& info, double slack) {

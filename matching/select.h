@@ -69,6 +69,8 @@ struct Candidate {
   double compensated_predicted_mean = 0;
   double compensated_observed_std = 0;
   double compensated_observed_mean = 0;
+  // With compensate_bias: g, what deployment subtracts (see LayerInfo).
+  std::vector<double> error_by_weight;
 };
 
 struct LayerInfo {
@@ -148,6 +150,13 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
 // differ, or a multiplier missing from `catalog`.
 absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
                             MatchingInfo* info, int threads = 0);
+
+// Makes the candidate `name` the layer's choice (a choice another rule
+// made, e.g. the verified selection): its metric and errors, and with
+// compensation its g and, from `trace`'s weights, c_o. The held-out error
+// is cleared (ObserveHeldOut fills it again). REQUIRES: the layer's
+// candidates, `trace` the layer's own.
+absl::Status ChooseCandidate(const LayerTrace& trace, const std::string& name, LayerInfo* layer);
 
 // Whether a layer's held-out observed std is within its max_std (times
 // `slack`, e.g. 1.1 for "within 10%"). REQUIRES: its matching has held_out.

@@ -595,6 +595,11 @@ void ApproxLayerImpl::Record(const torch::Tensor& x) {
 }
 
 torch::Tensor ApproxLayerImpl::forward(const torch::Tensor& x) {
+  if (intercept_) return intercept_(x, [&] { return Compute(x); });
+  return Compute(x);
+}
+
+torch::Tensor ApproxLayerImpl::Compute(const torch::Tensor& x) {
   if (is_conv_ && opcount_ == 0) {
     const ConvGeometry g = Geometry(x);
     opcount_ = out_ * g.Positions() * fan_in_;

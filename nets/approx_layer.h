@@ -81,6 +81,14 @@ class ApproxLayerImpl : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& x);
 
+  // Evaluation from cached outputs (deploy/cached_evaluation.h): while set,
+  // forward(x) returns intercept(x, compute), where compute() is the
+  // layer's own forward of x; the interceptor may return a stored output
+  // instead, or store the computed one. Empty (the default): none.
+  using Intercept = std::function<torch::Tensor(const torch::Tensor& x,
+                                                const std::function<torch::Tensor()>& compute)>;
+  void set_intercept(Intercept intercept) { intercept_ = std::move(intercept); }
+
   void set_mode(Mode mode) { mode_ = mode; }
   Mode mode() const { return mode_; }
 
@@ -156,6 +164,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   const uint8_t* QuantiseInput(const torch::Tensor& x, const QuantParams& q, bool padded,
                                StraightThrough* saved);
   torch::Tensor ApproxForward(const torch::Tensor& x);
+  torch::Tensor Compute(const torch::Tensor& x);
   friend class ApproxFunction;
   torch::Tensor ApproxCompute(const torch::Tensor& x, StraightThrough* saved);
   void Record(const torch::Tensor& x);
@@ -177,6 +186,7 @@ class ApproxLayerImpl : public torch::nn::Module {
   std::string multiplier_name_;
   std::vector<double> compensation_;
   std::string unsupported_;
+  Intercept intercept_;
   bool tracing_ = false;
   OperandTrace trace_;
   // Buffers of the approximate forward, reused across steps.

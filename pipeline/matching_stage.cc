@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "nets/trace.h"
+#include "pipeline/selection_stage.h"
 
 namespace agnapprox {
 
@@ -13,8 +14,10 @@ absl::Status CheckTraceSamples(int64_t train_size, int64_t trace_samples) {
 }
 
 absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& train,
-                                           const Catalog& catalog, const PipelineOptions& o,
-                                           const std::string& trace_dir) {
+                                           const Dataset& calibration, const Catalog& catalog,
+                                           const PipelineOptions& o, double qat_calibration_accuracy,
+                                           const std::string& trace_dir,
+                                           proto::SelectionRecord* selection) {
   const int64_t n = o.trace_samples;
   if (absl::Status s = CheckTraceSamples(train.size(), n); !s.ok()) return s;
   absl::StatusOr<std::vector<LayerTrace>> traces = TraceNet(net, train.images.slice(0, 0, n));
@@ -38,6 +41,10 @@ absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& tr
   m.compensate_bias = o.compensate_bias;
   absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, catalog, m);
   if (!info.ok()) return info.status();
+  absl::StatusOr<proto::SelectionRecord> checked = CheckSelection(
+      net, calibration, catalog, *traces, o, qat_calibration_accuracy, &*info);
+  if (!checked.ok()) return checked.status();
+  *selection = std::move(*checked);
   if (absl::Status s = ObserveHeldOut(*held_out, catalog, &*info, o.threads); !s.ok()) return s;
   return info;
 }

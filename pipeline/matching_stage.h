@@ -12,6 +12,7 @@
 #include "nets/approx_net.h"
 #include "nets/data/dataset.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/pipeline_state.pb.h"
 
 namespace agnapprox {
 
@@ -22,10 +23,15 @@ absl::Status CheckTraceSamples(int64_t train_size, int64_t trace_samples);
 // Images [0, trace_samples) of `train` are matched on, the next
 // trace_samples (at least one) are held out; the traces of both are written
 // to `trace_dir` (traces.txtpb and held_out.txtpb, usable with //:match).
-// The result has candidates, observed errors and held-out errors.
+// The choice is then measured on `calibration` and, with
+// --selection=verified, improved there (pipeline/selection_stage.h; what
+// was measured goes to `*selection`), before the held-out check. The
+// result has candidates, observed errors and held-out errors.
 absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& train,
-                                           const Catalog& catalog, const PipelineOptions& o,
-                                           const std::string& trace_dir);
+                                           const Dataset& calibration, const Catalog& catalog,
+                                           const PipelineOptions& o, double qat_calibration_accuracy,
+                                           const std::string& trace_dir,
+                                           proto::SelectionRecord* selection);
 
 }  // namespace agnapprox
 

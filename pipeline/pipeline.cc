@@ -7,6 +7,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "deploy/deploy.h"
 #include "deploy/model_file.h"
 #include "io/file_io.h"
+#include "io/folder_lock.h"
 #include "io/json.h"
 #include "matching/matching_json.h"
 #include "matching/select.h"
@@ -29,6 +31,7 @@
 #include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/report.h"
+#include "pipeline/selection_stage.h"
 #include "pipeline/run_options.h"
 #include "pipeline/state.h"
 #include "pipeline/summary.h"
@@ -116,11 +119,13 @@ class Pipeline {
   const bool lead_;  // rank 0, or the only process
   std::shared_ptr<ApproxNetImpl> net_;
   Dataset train_, test_;
+  Dataset calibration_;  // held out of training (--calibration_images)
   // Training augmentation of the data set (CIFAR-10: crop and flip).
   std::function<torch::Tensor(const torch::Tensor&, uint64_t)> augment_;
   Catalog catalog_;
   proto::PipelineState state_;
   bool deployed_ = false;
+  std::optional<FolderLock> lock_;  // rank 0's, on o_.output_dir
 };
 
 absl::Status Pipeline::Setup() {
@@ -146,7 +151,17 @@ absl::Status Pipeline::Setup() {
   if (absl::Status s = net_->CheckSupported(); !s.ok()) return s;
   absl::StatusOr<DataSplits> data = OpenDataset(o_.dataset, o_.data_dir);
   if (!data.ok()) return data.status();
-  train_ = o_.train_limit > 0 ? Head(data->train, o_.train_limit) : data->train;
+  const int64_t calibration =
+      o_.calibration_images >= 0 ? o_.calibration_images
+                                 : std::min<int64_t>(5000, data->train.size() / 10);
+  if (calibration >= data->train.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--calibration_images: ", calibration, " of the ", data->train.size(),
+        " training images leave none to train on"));
+  }
+  CalibrationSplit split = SplitCalibration(data->train, calibration, o_.seed);
+  calibration_ = std::move(split.calibration);
+  train_ = o_.train_limit > 0 ? Head(split.rest, o_.train_limit) : split.rest;
   test_ = data->test;
   augment_ = data->augment;
   if (absl::Status s = CheckTraceSamples(train_.size(), o_.trace_samples); !s.ok()) return s;
@@ -173,6 +188,11 @@ absl::Status Pipeline::StartState() {
   std::filesystem::create_directories(Path("checkpoints"), ec);
   std::filesystem::create_directories(Path("traces"), ec);
   if (ec) return absl::InvalidArgumentError(absl::StrCat(o_.output_dir, ": ", ec.message()));
+  // One run per folder at a time, for the whole run (released by the
+  // kernel when the process ends, however it ends).
+  absl::StatusOr<FolderLock> lock = FolderLock::Acquire(o_.output_dir);
+  if (!lock.ok()) return lock.status();
+  lock_.emplace(std::move(*lock));
 
   if (o_.resume && PathExists(Path("state.txtpb"))) {
     absl::StatusOr<proto::PipelineState> state = ReadState(Path("state.txtpb"));
@@ -200,6 +220,7 @@ absl::Status Pipeline::StartState() {
   state_.set_world_size(dp_ == nullptr ? 1 : dp_->world_size());
   state_.set_estimator(EstimatorName(o_.estimator));
   state_.set_compensate_bias(o_.compensate_bias);
+  state_.set_calibration_images(calibration_.size());
   return absl::OkStatus();
 }
 
@@ -276,6 +297,9 @@ absl::Status Pipeline::Qat() {
   const auto start = Clock::now();
   const double acc = Train("qat", Mode::kQat, Settings("qat", net_->training_settings().qat));
   (*state_.mutable_accuracy())["qat_accuracy"] = acc;
+  if (lead_ && calibration_.size() > 0) {
+    (*state_.mutable_accuracy())["qat_calibration_accuracy"] = Evaluate(*net_, calibration_, 512);
+  }
   if (absl::Status s = SaveCheckpoint("qat"); !s.ok()) return s;
   return Finish("qat", std::chrono::duration<double>(Clock::now() - start).count(),
                 absl::StrFormat("8-bit accuracy %.4f", acc));
@@ -309,9 +333,19 @@ absl::Status Pipeline::GradientSearch() {
 absl::Status Pipeline::Match() {
   if (!lead_) return absl::OkStatus();  // the choice comes with Sync
   const auto start = Clock::now();
-  absl::StatusOr<MatchingInfo> info = MatchOnTraces(*net_, train_, catalog_, o_, Path("traces"));
+  auto qat = state_.accuracy().find("qat_calibration_accuracy");
+  if (calibration_.size() > 0 && qat == state_.accuracy().end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Path("state.txtpb"), ": the run has no QAT calibration accuracy (older version); "
+        "start it again without --resume"));
+  }
+  absl::StatusOr<MatchingInfo> info =
+      MatchOnTraces(*net_, train_, calibration_, catalog_, o_,
+                    qat == state_.accuracy().end() ? 0.0 : qat->second, Path("traces"),
+                    state_.mutable_selection());
   if (!info.ok()) return info.status();
-  const std::string json = MatchingToJson(*info, false).Dump();
+  const std::string json =
+      MatchingToJson(*info, false).Set("selection", SelectionJson(state_.selection())).Dump();
   if (absl::Status s = WriteFileAtomically(Path("matching.json"), json); !s.ok()) return s;
   state_.set_matching_json(json);
   state_.set_relative_energy(info->relative_energy_consumption());
@@ -342,12 +376,15 @@ absl::Status Pipeline::Match() {
   for (const LayerInfo& l : info->layers) {
     absl::StrAppend(&choice, choice.empty() ? "" : ", ", l.name, " ", l.multiplier_name);
   }
+  const proto::SelectionRecord& sel = state_.selection();
   return Finish("matching", std::chrono::duration<double>(Clock::now() - start).count(),
-                absl::StrFormat("relative energy %.4f; %s; %d of %d layers within tolerance "
-                                "on held-out images; uniform %s",
-                                info->relative_energy_consumption(), choice,
-                                state_.held_out_within_tolerance(), info->layers.size(),
-                                state_.uniform_multiplier()));
+                absl::StrFormat("%s selection, relative energy %.4f; %s; calibration accuracy "
+                                "%.4f (QAT %.4f, %d measurements); %d of %d layers within "
+                                "tolerance on held-out images; uniform %s",
+                                sel.method(), info->relative_energy_consumption(), choice,
+                                sel.chosen_calibration_accuracy(), sel.qat_calibration_accuracy(),
+                                sel.measurements(), state_.held_out_within_tolerance(),
+                                info->layers.size(), state_.uniform_multiplier()));
 }
 
 absl::Status Pipeline::Redeploy() {
@@ -365,7 +402,9 @@ absl::Status Pipeline::DeployAndEvaluate() {
   const double acc = EvaluateTest();
   (*state_.mutable_accuracy())["approx_accuracy_before_retraining"] = acc;
   return Finish("deploy", std::chrono::duration<double>(Clock::now() - start).count(),
-                absl::StrFormat("approximate accuracy before retraining %.4f", acc));
+                absl::StrFormat("approximate accuracy before retraining %.4f (calibration "
+                                "images: %.4f)",
+                                acc, state_.selection().chosen_calibration_accuracy()));
 }
 
 void Pipeline::SetRetrainGradient() {

@@ -27,6 +27,11 @@ namespace agnapprox {
 
 class DataParallel;  // nets/distributed.h
 
+// How matching's choice is made: agnapprox's rule (the cheapest multiplier
+// within each layer's tolerance), or that rule's choice improved by
+// measured accuracy on calibration images (matching/verified_search.h).
+enum class Selection { kTolerance, kVerified };
+
 struct PipelineOptions {
   std::string net = "lenet5";
   // An ONNX file to start from instead of `net` (spec section 7).
@@ -58,6 +63,13 @@ struct PipelineOptions {
   // Subtract each neuron's predicted systematic error at deployment, and
   // match on the error left after it.
   bool compensate_bias = false;
+  Selection selection = Selection::kTolerance;
+  // kVerified: the cheapest assignment whose calibration accuracy is at
+  // least QAT's calibration accuracy minus this many points.
+  double accuracy_budget = 1.0;
+  // Training images held out of training for calibration, chosen by a
+  // seeded split; -1: min(5000, a tenth of the training images).
+  int64_t calibration_images = -1;
   // Approximate retraining's backward (--retrain_gradient): the multiplier's
   // own gradient tables instead of the exact product's (issue #17).
   bool table_gradient = false;

@@ -68,6 +68,16 @@ ABSL_FLAG(std::string, estimator, "model",
 ABSL_FLAG(bool, compensate_bias, false,
           "subtract each neuron's predicted systematic error at deployment, and match on "
           "the error left after it");
+ABSL_FLAG(std::string, selection, "tolerance",
+          "how the multipliers are chosen: tolerance (agnapprox's rule: the cheapest within "
+          "each layer's tolerance) or verified (that choice improved by accuracy measured on "
+          "the calibration images, within --accuracy_budget)");
+ABSL_FLAG(double, accuracy_budget, 1.0,
+          "--selection=verified: points of calibration accuracy the choice may lose against "
+          "QAT");
+ABSL_FLAG(int64_t, calibration_images, -1,
+          "training images held out of training (seeded split) to measure selections on; "
+          "-1 = min(5000, a tenth of the training images)");
 ABSL_FLAG(std::string, retrain_gradient, "ste",
           "approximate retraining's backward: ste (the exact product's gradient, "
           "straight-through) or table (the multiplier's own: smoothed finite differences of "
@@ -163,6 +173,20 @@ int main(int argc, char** argv) {
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
   o.resume = absl::GetFlag(FLAGS_resume);
   o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
+  if (const std::string sel = absl::GetFlag(FLAGS_selection); sel == "verified") {
+    o.selection = Selection::kVerified;
+  } else if (sel != "tolerance") {
+    FailWith(absl::InvalidArgumentError(absl::StrCat(
+        "--selection: unknown selection '", sel, "' (expected tolerance or verified)")));
+  }
+  o.accuracy_budget = absl::GetFlag(FLAGS_accuracy_budget);
+  if (!(o.accuracy_budget >= 0 && o.accuracy_budget <= 100)) {
+    FailWith(absl::InvalidArgumentError("--accuracy_budget: must be within 0..100 points"));
+  }
+  o.calibration_images = absl::GetFlag(FLAGS_calibration_images);
+  if (o.calibration_images < -1) {
+    FailWith(absl::InvalidArgumentError("--calibration_images: must be -1 (automatic) or >= 0"));
+  }
   if (const std::string g = absl::GetFlag(FLAGS_retrain_gradient); g == "table") {
     o.table_gradient = true;
   } else if (g != "ste") {

@@ -8,6 +8,55 @@
 
 namespace agnapprox {
 
+namespace {
+
+// The promise check (calibration accuracy of the choice against its test
+// accuracy before retraining) and, for the verified selection, the front.
+std::string SelectionSection(const proto::PipelineState& s, double test_before) {
+  const proto::SelectionRecord& r = s.selection();
+  if (r.calibration_images() == 0) return "";
+  std::string html = absl::StrFormat(
+      "<h2>Selection</h2><p>%s selection. On %d calibration images held out of training: "
+      "QAT %.4f, the choice %.4f (relative energy %.3f); on the test images before "
+      "retraining %.4f.",
+      Escape(r.method()), r.calibration_images(), r.qat_calibration_accuracy(),
+      r.chosen_calibration_accuracy(), r.chosen_relative_energy(), test_before);
+  if (r.method() != "verified") return html + "</p>";
+  absl::StrAppendFormat(&html,
+                        " Budget %g points (target %.4f); the tolerance rule's choice: %.4f at "
+                        "%.3f; %d assignments measured in %.0f s.</p>",
+                        r.accuracy_budget(), r.target_accuracy(),
+                        r.tolerance_calibration_accuracy(), r.tolerance_relative_energy(),
+                        r.measurements(), r.seconds());
+  auto points = [](const auto& list) {
+    std::vector<Point> p;
+    for (const proto::AssignmentPoint& a : list) {
+      std::string label;
+      for (const std::string& m : a.multipliers()) {
+        absl::StrAppend(&label, label.empty() ? "" : " ", m);
+      }
+      p.push_back({a.relative_energy(), a.calibration_accuracy(),
+                   label.empty() ? a.step() : label});
+    }
+    return p;
+  };
+  std::vector<PointSet> sets;
+  sets.push_back({"every measured assignment", points(r.evaluated()), false, 2.5, 0.35});
+  sets.push_back({"verified front", points(r.front()), true, 4, 1});
+  sets.push_back({"uniform (one multiplier everywhere)", points(r.uniform()), true, 4, 1});
+  sets.push_back({"tolerance rule's choice",
+                  {{r.tolerance_relative_energy(), r.tolerance_calibration_accuracy(),
+                    "tolerance"}},
+                  false, 7, 1});
+  sets.push_back({"chosen",
+                  {{r.chosen_relative_energy(), r.chosen_calibration_accuracy(), "chosen"}},
+                  false, 7, 1});
+  return html + PointSetsSvg("Energy versus calibration accuracy before retraining",
+                             "relative energy", "calibration accuracy", sets);
+}
+
+}  // namespace
+
 std::string RenderReport(const proto::PipelineState& s) {
   auto acc = [&](const std::string& key) {
     auto it = s.accuracy().find(key);
@@ -81,6 +130,7 @@ std::string RenderReport(const proto::PipelineState& s) {
   const std::string calibration_svg = ScatterSvg(
       "Calibration: predicted vs held-out observed error std",
       "predicted std", "held-out observed std", calibration, /*identity_line=*/true);
+  const std::string selection = SelectionSection(s, acc("approx_accuracy_before_retraining"));
   std::string table =
       "<table><tr><th>layer</th><th>multiplier</th><th>" + Escape(s.metric()) +
       "</th><th>predicted std</th><th>observed std (matching images)</th>"
@@ -122,7 +172,7 @@ std::string RenderReport(const proto::PipelineState& s) {
                       s.world_size() > 1
                           ? absl::StrCat(" Trained data-parallel on ", s.world_size(), " ranks.")
                           : std::string()),
-      energy, sigma_svg, accuracy_svg, pareto, "<h2>Matching</h2>", calibration_svg,
+      energy, sigma_svg, accuracy_svg, pareto, selection, "<h2>Matching</h2>", calibration_svg,
       "<div class=\"wide\">", table, "</div></body></html>\n");
 }
 

@@ -24,6 +24,7 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"batch_size", "baseline", absl::StrCat(o.batch_size)},
       {"seed", "baseline", absl::StrCat(o.seed)},
       {"train_limit", "baseline", absl::StrCat(o.train_limit)},
+      {"calibration_images", "baseline", absl::StrCat(o.calibration_images)},
       {"lambda", "gradient_search", Exact(o.lambda)},
       {"initial_noise", "gradient_search", Exact(o.initial_noise)},
       {"sigma_max", "gradient_search", Exact(o.sigma_max)},
@@ -34,6 +35,8 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"num_samples", "matching", absl::StrCat(o.num_samples)},
       {"estimator", "matching", EstimatorName(o.estimator)},
       {"compensate_bias", "matching", o.compensate_bias ? "true" : "false"},
+      {"selection", "matching", o.selection == Selection::kVerified ? "verified" : "tolerance"},
+      {"accuracy_budget", "matching", Exact(o.accuracy_budget)},
       {"retrain_gradient", "approx", o.table_gradient ? "table" : "ste"},
   };
   // Epoch overrides: "network's default" unless given.

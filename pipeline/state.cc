@@ -77,6 +77,12 @@ absl::StatusOr<proto::RunSeed> ReadRunSeed(const std::string& from_dir,
     seed.add_completed(*stage);
     (*seed.mutable_seconds())[*stage] = from->seconds().at(*stage);
     (*seed.mutable_accuracy())[*stage + "_accuracy"] = from->accuracy().at(*stage + "_accuracy");
+    // QAT's accuracy on the calibration images, the verified selection's
+    // reference.
+    if (auto c = from->accuracy().find(*stage + "_calibration_accuracy");
+        c != from->accuracy().end()) {
+      (*seed.mutable_accuracy())[c->first] = c->second;
+    }
     for (const proto::EpochRecord& e : from->epochs()) {
       if (e.stage() == *stage) *seed.add_epochs() = e;
     }

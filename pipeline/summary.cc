@@ -40,6 +40,11 @@ absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const Pi
       .Set("retrain_gradient", o.table_gradient ? "table" : "ste")
       .Set("relative_energy_consumption", state.relative_energy())
       .Set("held_out_layers_within_tolerance", state.held_out_within_tolerance())
+      .Set("selection", state.selection().method())
+      .Set("calibration_images", state.calibration_images())
+      .Set("qat_calibration_accuracy", state.selection().qat_calibration_accuracy())
+      .Set("calibration_accuracy_before_retraining",
+           state.selection().chosen_calibration_accuracy())
       .Set("layers", state.layers_size())
       .Set("sigma", std::move(sigma))
       .Set("matching", Json::Raw(state.matching_json()));

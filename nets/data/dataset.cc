@@ -1,5 +1,6 @@
 #include "nets/data/dataset.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <sys/stat.h>
 
 #include "absl/strings/str_cat.h"
@@ -54,6 +55,20 @@ absl::StatusOr<Dataset> LoadMnistLike(const std::string& dir, bool train) {
 Dataset Head(const Dataset& data, int64_t count) {
   const int64_t n = std::min(count, data.size());
   return {data.images.slice(0, 0, n), data.labels.slice(0, 0, n)};
+}
+
+CalibrationSplit SplitCalibration(const Dataset& data, int64_t count, uint64_t seed) {
+  // A generator of its own (the global one drives training), on a stream
+  // apart from the epoch orders' seeds.
+  const at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed ^ 0x63616c6962ULL);
+  const torch::Tensor order = at::randperm(data.size(), gen, torch::kLong);
+  CalibrationSplit s;
+  s.calibration_index = std::get<0>(order.slice(0, 0, count).sort());
+  s.rest_index = std::get<0>(order.slice(0, count).sort());
+  s.calibration = {data.images.index_select(0, s.calibration_index),
+                   data.labels.index_select(0, s.calibration_index)};
+  s.rest = {data.images.index_select(0, s.rest_index), data.labels.index_select(0, s.rest_index)};
+  return s;
 }
 
 }  // namespace agnapprox

@@ -30,6 +30,17 @@ absl::StatusOr<Dataset> LoadMnistLike(const std::string& dir, bool train);
 // for tracing.
 Dataset Head(const Dataset& data, int64_t count);
 
+// Training data split into images held out of training for calibration
+// (the verified selection measures accuracy on them) and the rest: a
+// seeded random choice of `count` examples; both parts keep the original
+// order, and `calibration_index`/`rest_index` say which examples they are.
+struct CalibrationSplit {
+  Dataset calibration, rest;
+  torch::Tensor calibration_index, rest_index;  // int64, increasing
+};
+// REQUIRES: 0 <= count <= data.size().
+CalibrationSplit SplitCalibration(const Dataset& data, int64_t count, uint64_t seed);
+
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_NETS_DATA_DATASET_H_

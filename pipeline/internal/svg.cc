@@ -195,6 +195,30 @@ std::string LineChartSvg(const std::string& title, const std::string& x_label,
   return svg + Legend(series) + "</svg>";
 }
 
+// Grid, ticks (five per axis) and axis labels of an x-y chart.
+std::string XyAxes(const std::string& x_label, const std::string& y_label, double x_min,
+                   double x_max, double y_min, double y_max) {
+  const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  std::string svg;
+  for (int i = 0; i <= 4; ++i) {
+    const double yv = y_min + (y_max - y_min) * i / 4, xv = x_min + (x_max - x_min) * i / 4;
+    const double y = kHeight - kBottom - plot_h * i / 4.0, x = kLeft + plot_w * i / 4.0;
+    absl::StrAppendFormat(&svg,
+                          "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
+                          "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.4g</text>"
+                          "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.4g</text>",
+                          kLeft, kWidth - kRight, y, y, kLeft - 6, y + 4, yv, x,
+                          kHeight - kBottom + 16, xv);
+  }
+  absl::StrAppendFormat(&svg,
+                        "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>"
+                        "<text x=\"14\" y=\"%d\" class=\"tick\" transform=\"rotate(-90 14 %d)\" "
+                        "text-anchor=\"middle\">%s</text>",
+                        kLeft + plot_w / 2, kHeight - 12, Escape(x_label), kTop + plot_h / 2,
+                        kTop + plot_h / 2, Escape(y_label));
+  return svg;
+}
+
 std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::string& y_label,
                        const std::vector<std::pair<std::string, std::pair<double, double>>>& points,
@@ -224,22 +248,7 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
                           kLeft, kHeight - kBottom, kWidth - kRight, kTop, kWidth - kRight - 4,
                           kTop + 14);
   }
-  for (int i = 0; i <= 4; ++i) {
-    const double yv = y_min + (y_max - y_min) * i / 4, xv = x_min + (x_max - x_min) * i / 4;
-    const double y = kHeight - kBottom - plot_h * i / 4.0, x = kLeft + plot_w * i / 4.0;
-    absl::StrAppendFormat(&svg,
-                          "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
-                          "<text x=\"%d\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%.4g</text>"
-                          "<text x=\"%.1f\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%.4g</text>",
-                          kLeft, kWidth - kRight, y, y, kLeft - 6, y + 4, yv, x,
-                          kHeight - kBottom + 16, xv);
-  }
-  absl::StrAppendFormat(&svg,
-                        "<text x=\"%d\" y=\"%d\" class=\"tick\" text-anchor=\"middle\">%s</text>"
-                        "<text x=\"14\" y=\"%d\" class=\"tick\" transform=\"rotate(-90 14 %d)\" "
-                        "text-anchor=\"middle\">%s</text>",
-                        kLeft + plot_w / 2, kHeight - 12, Escape(x_label), kTop + plot_h / 2,
-                        kTop + plot_h / 2, Escape(y_label));
+  svg += XyAxes(x_label, y_label, x_min, x_max, y_min, y_max);
   LabelPlacer labels;
   auto x_of = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
   auto y_of = [&](double v) { return kHeight - kBottom - plot_h * (v - y_min) / (y_max - y_min); };
@@ -256,6 +265,52 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
     texts += labels.Place(x, y, name);
   }
   svg += texts;
+  return svg + "</svg>";
+}
+
+std::string PointSetsSvg(const std::string& title, const std::string& x_label,
+                         const std::string& y_label, const std::vector<PointSet>& sets) {
+  double x_min = 1e300, x_max = -1e300, y_min = 1e300, y_max = -1e300;
+  for (const PointSet& set : sets) {
+    for (const Point& p : set.points) {
+      x_min = std::min(x_min, p.x), x_max = std::max(x_max, p.x);
+      y_min = std::min(y_min, p.y), y_max = std::max(y_max, p.y);
+    }
+  }
+  if (x_min > x_max) x_min = 0, x_max = 1, y_min = 0, y_max = 1;
+  const double x_pad = std::max(0.02, (x_max - x_min) * 0.05);
+  const double y_pad = std::max(0.002, (y_max - y_min) * 0.05);
+  x_min -= x_pad, x_max += x_pad, y_min -= y_pad, y_max += y_pad;
+  const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
+  auto x_of = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
+  auto y_of = [&](double v) { return kHeight - kBottom - plot_h * (v - y_min) / (y_max - y_min); };
+  std::string svg = Header(title) + XyAxes(x_label, y_label, x_min, x_max, y_min, y_max);
+  for (size_t k = 0; k < sets.size(); ++k) {
+    const PointSet& set = sets[k];
+    const char* color = kColors[k % 8];
+    if (set.connect && set.points.size() > 1) {
+      std::string path;
+      for (const Point& p : set.points) {
+        absl::StrAppendFormat(&path, "%.1f,%.1f ", x_of(p.x), y_of(p.y));
+      }
+      absl::StrAppendFormat(&svg, "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" "
+                            "stroke-width=\"2\"/>", path, color);
+    }
+    for (const Point& p : set.points) {
+      absl::StrAppendFormat(&svg,
+                            "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\" "
+                            "fill-opacity=\"%.2f\"><title>%s: %s (%s %.4g, %s %.4g)</title></circle>",
+                            x_of(p.x), y_of(p.y), set.radius, color, set.opacity, Escape(set.name),
+                            Escape(p.label), Escape(x_label), p.x, Escape(y_label), p.y);
+    }
+    // Legend, top right, one line per set.
+    const int ly = kTop + 4 + 14 * static_cast<int>(k);
+    absl::StrAppendFormat(&svg,
+                          "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\"/>"
+                          "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>",
+                          kWidth - kRight - 190, ly, color, kWidth - kRight - 180, ly + 4,
+                          Escape(set.name));
+  }
   return svg + "</svg>";
 }
 

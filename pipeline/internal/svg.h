@@ -35,6 +35,23 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
                        const std::vector<std::pair<std::string, std::pair<double, double>>>& points,
                        bool identity_line = false);
 
+// Sets of points (x, y) on one pair of axes, each set in its own colour
+// and named in a legend; a connected set is drawn as a line in the order
+// given (e.g. a Pareto front by energy). Every point has a tooltip.
+struct Point {
+  double x = 0, y = 0;
+  std::string label;
+};
+struct PointSet {
+  std::string name;
+  std::vector<Point> points;
+  bool connect = false;
+  double radius = 4;
+  double opacity = 1;
+};
+std::string PointSetsSvg(const std::string& title, const std::string& x_label,
+                         const std::string& y_label, const std::vector<PointSet>& sets);
+
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_PIPELINE_INTERNAL_SVG_H_
