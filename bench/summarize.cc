@@ -96,6 +96,11 @@ int main(int argc, char** argv) {
       {"train_bench", "LeNet5 retraining step, table / ste gradient (<= 1.5)",
        "BM_TrainStep/lenet5_ApproxTable/min_time:2.000/real_time",
        "BM_TrainStep/lenet5_Approx/min_time:2.000/real_time", false, true, "ste"},
+      {"selection_bench", "verified search, LeNet5 on 5000 images, cached vs full forwards",
+       "BM_Search/cached:1/iterations:1", "BM_Search/cached:0/iterations:1", false},
+      {"match_scale_bench", "MobileNetV2 matching, 60 mults deciding vs 15 all observed",
+       "BM_Match/multipliers:60/all:0/iterations:1",
+       "BM_Match/multipliers:15/all:1/iterations:1", false},
       {"catalog_bench", "load a 50-table .npy catalog", "BM_LoadNpyCatalog50", "", false},
       {"catalog_bench", "generate the built-in catalog", "BM_BuildBuiltinCatalog", "", false},
   };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <random>
 #include <set>
 
 #include "absl/status/status.h"
@@ -176,6 +177,19 @@ absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path)
                                e.activation_zero_point());
     if (!loaded[i].ok()) {
       loaded[i] = Invalid(path, std::string(loaded[i].status().message()));
+    } else if (e.groups() < 1 || loaded[i]->num_rows() % e.groups() != 0 ||
+               loaded[i]->num_outputs() % e.groups() != 0) {
+      loaded[i] = Invalid(path, absl::StrCat(where, "groups ", e.groups(), " must divide its ",
+                                             loaded[i]->num_rows(), " rows and ",
+                                             loaded[i]->num_outputs(), " outputs"));
+    } else if (loaded[i]->groups = e.groups(); e.has_sampled_from_rows()) {
+      if (e.sampled_from_rows() < loaded[i]->num_rows()) {
+        loaded[i] = Invalid(path, absl::StrCat(where, "sampled_from_rows ", e.sampled_from_rows(),
+                                               " is below the ", loaded[i]->num_rows(),
+                                               " rows of ", e.features_npy()));
+      } else {
+        loaded[i]->population_rows = e.sampled_from_rows();
+      }
     }
   });
   std::vector<LayerTrace> traces;
@@ -185,6 +199,46 @@ absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path)
   }
   return traces;
 }
+
+LayerTrace SampleTraceRows(const LayerTrace& trace, int64_t max_codes, uint64_t seed) {
+  const int64_t rows = trace.num_rows();
+  if (max_codes <= 0 || rows * trace.fan_in <= max_codes) return trace;
+  const int64_t groups = std::max<int64_t>(1, trace.groups);
+  const int64_t block = rows / groups;
+  const int64_t keep = std::min(block, std::max<int64_t>(1, max_codes / trace.fan_in / groups));
+  std::mt19937_64 rng(seed);
+  LayerTrace out = trace;
+  out.features.clear();
+  out.features.reserve(keep * groups * trace.fan_in);
+  for (int64_t g = 0; g < groups; ++g) {
+    // Floyd's sampling: `keep` distinct rows of the block, then in order.
+    std::set<int64_t> chosen;
+    for (int64_t j = block - keep; j < block; ++j) {
+      const int64_t t = static_cast<int64_t>(rng() % static_cast<uint64_t>(j + 1));
+      if (!chosen.insert(t).second) chosen.insert(j);
+    }
+    for (int64_t r : chosen) {
+      const int64_t row = g * block + r;
+      out.features.insert(out.features.end(), trace.features.begin() + row * trace.fan_in,
+                          trace.features.begin() + (row + 1) * trace.fan_in);
+    }
+  }
+  out.population_rows = trace.population_rows > 0 ? trace.population_rows : rows;
+  return out;
+}
+
+namespace {
+
+// The narrowest .npy dtype that holds every value.
+NpyType NarrowestType(const std::vector<int16_t>& values) {
+  if (values.empty()) return NpyType::kUInt8;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  if (*lo >= 0 && *hi <= 255) return NpyType::kUInt8;
+  if (*lo >= -128 && *hi <= 127) return NpyType::kInt8;
+  return NpyType::kInt16;
+}
+
+}  // namespace
 
 absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
                               const std::string& path) {
@@ -212,14 +266,16 @@ absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,
     e->set_features_npy(unique + ".features.npy");
     e->set_weights_npy(unique + ".weights.npy");
     e->set_activation_zero_point(t.activation_zero_point);
+    if (t.population_rows > 0) e->set_sampled_from_rows(t.population_rows);
+    if (t.groups > 1) e->set_groups(t.groups);
     const std::vector<double> f(t.features.begin(), t.features.end());
     const std::vector<double> w(t.weights.begin(), t.weights.end());
-    if (absl::Status s = WriteNpy(ResolvePath(dir, e->features_npy()), NpyType::kInt16,
+    if (absl::Status s = WriteNpy(ResolvePath(dir, e->features_npy()), NarrowestType(t.features),
                                   {t.num_rows(), t.fan_in}, f);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = WriteNpy(ResolvePath(dir, e->weights_npy()), NpyType::kInt16,
+    if (absl::Status s = WriteNpy(ResolvePath(dir, e->weights_npy()), NarrowestType(t.weights),
                                   {static_cast<int64_t>(t.weights.size()) / t.fan_in, t.fan_in}, w);
         !s.ok()) {
       return s;

@@ -30,10 +30,18 @@ struct LayerTrace {
   // The activation codes' zero point: the layer's real output is
   // proportional to (features - zero point) W^T.
   int activation_zero_point = 0;
+  // When the rows are a sample (SampleTraceRows): how many rows the layer
+  // had; 0 when they are all of them.
+  int64_t population_rows = 0;
+  // A grouped convolution's groups G (depthwise: one per channel): the rows
+  // are G consecutive blocks of num_rows() / G, the weights G blocks of
+  // out / G, and the rows of block g meet only the outputs of block g.
+  int64_t groups = 1;
 
   int64_t num_rows() const {
     return static_cast<int64_t>(features.size()) / fan_in;
   }
+  int64_t num_outputs() const { return static_cast<int64_t>(weights.size()) / fan_in; }
 };
 
 // Builds a trace from operand arrays, checking shapes (features [..., n],
@@ -51,8 +59,21 @@ absl::StatusOr<LayerTrace> MakeLayerTrace(
 // Errors name the file and the layer.
 absl::StatusOr<std::vector<LayerTrace>> LoadLayerTraces(const std::string& path);
 
+// At most `max_codes` activation codes of `trace`: when it holds more, a
+// sample of floor(max_codes / fan_in) rows (at least one per group, the
+// same number from each group) drawn without replacement by a generator
+// seeded with `seed`, kept in their order, and population_rows set;
+// otherwise `trace` unchanged. max_codes <= 0: no cap.
+LayerTrace SampleTraceRows(const LayerTrace& trace, int64_t max_codes, uint64_t seed);
+
+// The pipeline's cap of activation codes per layer trace (--trace_codes):
+// one byte each on disk, so that a layer's trace file stays under 0.8 MB
+// (MobileNetV2's 53 layers, matched and held out: under 90 MB).
+inline constexpr int64_t kDefaultTraceCodes = int64_t{3} << 18;
+
 // Writes traces as a trace file at `path` with `<stem>.<layer>.features.npy`
-// and `<stem>.<layer>.weights.npy` (int16) beside it, where <stem> is the
+// and `<stem>.<layer>.weights.npy` beside it, each in the narrowest dtype
+// that holds its values (uint8, int8, else int16), where <stem> is the
 // trace file's name up to its first '.' and <layer> the layer's name with
 // characters other than letters, digits, '_' and '-' replaced by '_'.
 absl::Status WriteLayerTraces(const std::vector<LayerTrace>& traces,

@@ -95,6 +95,38 @@ TEST(LayerTraces, WriteThenLoad) {
   EXPECT_EQ((*back)[0].activation_zero_point, 0);
 }
 
+// Arrays in the narrowest dtype that holds them (activation codes 0..127 in
+// uint8, weights in int8), and a sample's population size round-trips.
+TEST(LayerTraces, NarrowDtypesAndSampledRows) {
+  absl::StatusOr<LayerTrace> t = MakeLayerTrace(
+      "conv", 0.3, 48, Array({4, 3}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 127}), "f",
+      Array({2, 3}, {-128, 1, 2, 3, 4, 127}), "w");
+  ASSERT_TRUE(t.ok());
+  t->population_rows = 40;
+  ASSERT_TRUE(WriteLayerTraces({*t}, Dir() + "/narrow.txtpb").ok());
+  absl::StatusOr<std::string> f = ReadFile(Dir() + "/narrow.conv.features.npy");
+  absl::StatusOr<std::string> w = ReadFile(Dir() + "/narrow.conv.weights.npy");
+  ASSERT_TRUE(f.ok() && w.ok());
+  EXPECT_NE(f->find("'descr': '|u1'"), std::string::npos) << f->substr(0, 80);
+  EXPECT_NE(w->find("'descr': '|i1'"), std::string::npos) << w->substr(0, 80);
+  EXPECT_LT(f->size(), 128u + 12u + 1u);  // one byte per code after the header
+  absl::StatusOr<std::vector<LayerTrace>> back = LoadLayerTraces(Dir() + "/narrow.txtpb");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ((*back)[0].features, t->features);
+  EXPECT_EQ((*back)[0].weights, t->weights);
+  EXPECT_EQ((*back)[0].population_rows, 40);
+  // A population smaller than the sample is refused, naming the layer.
+  ASSERT_TRUE(WriteFileAtomically(
+                  Dir() + "/bad_sample.txtpb",
+                  "layer { name: \"conv\" max_noise: 0.3 opcount: 48 "
+                  "features_npy: \"narrow.conv.features.npy\" "
+                  "weights_npy: \"narrow.conv.weights.npy\" sampled_from_rows: 2 }\n")
+                  .ok());
+  absl::StatusOr<std::vector<LayerTrace>> bad = LoadLayerTraces(Dir() + "/bad_sample.txtpb");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("sampled_from_rows"), std::string::npos) << bad.status();
+}
+
 // The pipeline writes traces.txtpb and held_out.txtpb into one folder: each
 // must keep its own arrays (they once shared "<layer>.features.npy", and the
 // second file's arrays replaced the first's). Layer names with '/' (ONNX

@@ -66,6 +66,10 @@ absl::Status Run() {
   absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
   if (!estimator.ok()) return estimator.status();
   options.estimator = *estimator;
+  // The spec's "--estimator=trace implies --observed": every candidate the
+  // output shows carries its observed error (without --emit_candidates only
+  // the chosen ones are shown, and only the deciding ones are computed).
+  if (options.estimator == Estimator::kTrace && options.emit_candidates) options.observed = true;
   if (options.metric != "power" && options.metric != "area" &&
       options.metric != "delay" && options.metric != "pdp") {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -9,6 +9,8 @@ template <typename Errors>
 void SetErrors(const Errors& e, const MatchingInfo& info, Json* j) {
   j->Set("predicted_std", e.predicted_std).Set("predicted_mean", e.predicted_mean);
   if (info.observed) j->Set("observed_std", e.observed_std).Set("observed_mean", e.observed_mean);
+  // A sampled trace's standard error of observed_std.
+  if (info.observed && e.observed_std_error > 0) j->Set("observed_std_error", e.observed_std_error);
   if (!info.compensate_bias) return;
   j->Set("compensated_predicted_std", e.compensated_predicted_std)
       .Set("compensated_predicted_mean", e.compensated_predicted_mean);

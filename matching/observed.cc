@@ -17,15 +17,19 @@ constexpr int64_t kRowsPerTask = 2048;
 struct Sums {
   __int128 sum = 0;
   __int128 sum_sq = 0;
+  long double sum_cube = 0, sum_fourth = 0;  // for the standard error only
   std::vector<int64_t> channel;  // [out]
 
   void Merge(const Sums& o) {
     sum += o.sum;
     sum_sq += o.sum_sq;
+    sum_cube += o.sum_cube;
+    sum_fourth += o.sum_fourth;
     for (size_t i = 0; i < channel.size(); ++i) channel[i] += o.channel[i];
   }
 };
 
+// `rows`: the rows each output neuron meets.
 ObservedErrorStats Finish(const Sums& s, int64_t rows, int64_t out) {
   ObservedErrorStats e;
   const long double count = static_cast<long double>(rows) * out;
@@ -42,6 +46,14 @@ ObservedErrorStats Finish(const Sums& s, int64_t rows, int64_t out) {
     between += (m - mean) * (m - mean) / out;
   }
   e.std_after_channel_mean = static_cast<double>(std::sqrt(std::max(var - between, 0.0L)));
+  if (var > 0) {
+    const long double m2 = static_cast<long double>(s.sum_sq) / count;
+    const long double m3 = s.sum_cube / count, m4 = s.sum_fourth / count;
+    const long double central4 =
+        m4 - 4 * mean * m3 + 6 * mean * mean * m2 - 3 * mean * mean * mean * mean;
+    e.std_error = static_cast<double>(std::sqrt(std::max(central4 - var * var, 0.0L) / rows) /
+                                      (2 * std::sqrt(var)));
+  }
   return e;
 }
 
@@ -52,6 +64,7 @@ TraceIndices IndicesOf(const LayerTrace& trace) {
   x.fan_in = trace.fan_in;
   x.rows = trace.num_rows();
   x.out = static_cast<int64_t>(trace.weights.size()) / trace.fan_in;
+  x.groups = std::max<int64_t>(1, trace.groups);
   x.features.resize(trace.features.size());
   x.weights.resize(trace.weights.size());
   for (size_t i = 0; i < trace.features.size(); ++i) {
@@ -69,38 +82,79 @@ std::vector<int32_t> ErrorTable(const ErrorMap& map) {
   return t;
 }
 
+namespace {
+
+// Adds output e of a row to the sums (per-row partial sums first).
+struct RowSums {
+  int64_t sum = 0;
+  __int128 sq = 0;
+  long double cube = 0, fourth = 0;
+  void Add(int64_t e) {
+    sum += e;
+    sq += static_cast<__int128>(e) * e;
+    const long double d = static_cast<long double>(e), d2 = d * d;
+    cube += d2 * d;
+    fourth += d2 * d2;
+  }
+  void To(Sums* s) const {
+    s->sum += sum;
+    s->sum_sq += sq;
+    s->sum_cube += cube;
+    s->sum_fourth += fourth;
+  }
+};
+
+}  // namespace
+
 ObservedErrorStats ObserveError(const TraceIndices& x, absl::Span<const int32_t> error_table,
                            int threads) {
   const LutGemm gemm(error_table);
-  const int64_t tasks = (x.rows + kRowsPerTask - 1) / kRowsPerTask;
+  const int64_t rows_per_group = x.rows / x.groups, out_per_group = x.out / x.groups;
+  const int64_t blocks = (rows_per_group + kRowsPerTask - 1) / kRowsPerTask;
+  const int64_t tasks = blocks * x.groups;
   std::vector<Sums> parts(tasks);
   RunTasks(threads, tasks, [&](size_t task) {
-    const int64_t first = task * kRowsPerTask;
-    const int64_t count = std::min(kRowsPerTask, x.rows - first);
-    thread_local std::vector<int32_t> c;
-    c.resize(count * x.out);
-    gemm.Multiply(x.features.data() + first * x.fan_in, count, x.weights.data(), x.out, x.fan_in,
-                  c.data(), 1);
+    const int64_t group = static_cast<int64_t>(task) / blocks;
+    const int64_t first_in_group = (static_cast<int64_t>(task) % blocks) * kRowsPerTask;
+    const int64_t first = group * rows_per_group + first_in_group;
+    const int64_t count = std::min(kRowsPerTask, rows_per_group - first_in_group);
+    const int64_t out0 = group * out_per_group;
+    const uint8_t* w = x.weights.data() + out0 * x.fan_in;
     Sums& s = parts[task];
     s.channel.assign(x.out, 0);
-    for (int64_t r = 0; r < count; ++r) {
-      const int32_t* row = c.data() + r * x.out;
-      int64_t row_sum = 0;
-      __int128 row_sq = 0;
-      for (int64_t o = 0; o < x.out; ++o) {
-        const int64_t e = row[o];
-        row_sum += e;
-        row_sq += static_cast<__int128>(e) * e;
-        s.channel[o] += e;
+    if (out_per_group <= 4) {
+      // Few outputs per group (depthwise: one): a direct loop, no GEMM.
+      for (int64_t r = 0; r < count; ++r) {
+        const uint8_t* a = x.features.data() + (first + r) * x.fan_in;
+        RowSums row;
+        for (int64_t o = 0; o < out_per_group; ++o) {
+          int64_t e = 0;
+          for (int64_t j = 0; j < x.fan_in; ++j) e += error_table[a[j] * 256 + w[o * x.fan_in + j]];
+          row.Add(e);
+          s.channel[out0 + o] += e;
+        }
+        row.To(&s);
       }
-      s.sum += row_sum;
-      s.sum_sq += row_sq;
+      return;
+    }
+    thread_local std::vector<int32_t> c;
+    c.resize(count * out_per_group);
+    gemm.Multiply(x.features.data() + first * x.fan_in, count, w, out_per_group, x.fan_in,
+                  c.data(), 1);
+    for (int64_t r = 0; r < count; ++r) {
+      const int32_t* row_out = c.data() + r * out_per_group;
+      RowSums row;
+      for (int64_t o = 0; o < out_per_group; ++o) {
+        row.Add(row_out[o]);
+        s.channel[out0 + o] += row_out[o];
+      }
+      row.To(&s);
     }
   });
   Sums all;
   all.channel.assign(x.out, 0);
   for (const Sums& s : parts) all.Merge(s);
-  return Finish(all, x.rows, x.out);
+  return Finish(all, rows_per_group, x.out);
 }
 
 ErrorMoments OffsetError(const ObservedErrorStats& e, absl::Span<const double> offset) {
@@ -123,18 +177,21 @@ ErrorMoments OffsetError(const ObservedErrorStats& e, absl::Span<const double> o
 ObservedErrorStats ObserveErrorReference(const TraceIndices& x, absl::Span<const int32_t> error_table) {
   Sums s;
   s.channel.assign(x.out, 0);
+  const int64_t rows_per_group = x.rows / x.groups, out_per_group = x.out / x.groups;
   for (int64_t r = 0; r < x.rows; ++r) {
-    for (int64_t o = 0; o < x.out; ++o) {
+    const int64_t g = r / rows_per_group;
+    for (int64_t o = g * out_per_group; o < (g + 1) * out_per_group; ++o) {
       int64_t e = 0;
       for (int64_t j = 0; j < x.fan_in; ++j) {
         e += error_table[x.features[r * x.fan_in + j] * 256 + x.weights[o * x.fan_in + j]];
       }
-      s.sum += e;
-      s.sum_sq += static_cast<__int128>(e) * e;
+      RowSums one;
+      one.Add(e);
+      one.To(&s);
       s.channel[o] += e;
     }
   }
-  return Finish(s, x.rows, x.out);
+  return Finish(s, rows_per_group, x.out);
 }
 
 }  // namespace agnapprox

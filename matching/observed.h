@@ -29,6 +29,9 @@ struct TraceIndices {
   std::vector<uint8_t> features;  // [rows][fan_in]
   std::vector<uint8_t> weights;   // [out][fan_in]
   int64_t rows = 0, out = 0, fan_in = 0;
+  // LayerTrace::groups: rows and outputs in as many blocks, each block of
+  // rows meeting only its own block of outputs.
+  int64_t groups = 1;
 };
 
 TraceIndices IndicesOf(const LayerTrace& trace);
@@ -45,9 +48,17 @@ struct ObservedErrorStats {
   // Population std of e_ro - channel_mean[o] over all rows and outputs:
   // what is left after a per-neuron bias correction.
   double std_after_channel_mean = 0;
+  // The standard error of `std` as an estimate of the std of a larger
+  // population the traced rows were sampled from (delta method, rows as the
+  // independent units: sqrt((m4 - var^2) / rows) / (2 std), m4 the central
+  // fourth moment). It says nothing when the rows are the whole population.
+  double std_error = 0;
 };
 
-// Exact over every row; the same bits for any `threads` (0 = one per core).
+// Exact over every row (of grouped layers: every row and output of one
+// group); the same bits for any `threads` (0 = one per core). Groups with
+// at most 4 outputs (depthwise: 1) take a direct loop over their rows,
+// wider ones the table GEMM.
 ObservedErrorStats ObserveError(const TraceIndices& x, absl::Span<const int32_t> error_table,
                            int threads = 0);
 

@@ -145,3 +145,63 @@ TEST(ObserveError, ReferenceLoopAgrees) {
 
 }  // namespace
 }  // namespace agnapprox
+
+namespace agnapprox {
+namespace {
+
+// A grouped layer's observed error is its groups' own: each group's rows
+// against its own outputs only, as if each group were a layer of its own.
+TEST(ObserveError, GroupsMeetOnlyTheirOwnOutputs) {
+  std::mt19937_64 rng(31);
+  const Multiplier m = RandomMultiplier(rng, true);
+  const std::vector<int32_t> table = ErrorTable(*ErrorMapFor(m, OperandRange::kSigned));
+  // Depthwise-like (one output per group, the direct loop) and 5 outputs
+  // per group (the table GEMM).
+  for (const auto& [groups, out] : {std::pair<int64_t, int64_t>{6, 6}, {2, 10}}) {
+    const int64_t rows_per_group = 3000, fan_in = 9;
+    LayerTrace t = RandomLayer(rng, groups * rows_per_group, out, fan_in);
+    t.groups = groups;
+    const ObservedErrorStats all = ObserveError(IndicesOf(t), table, 2);
+    const ObservedErrorStats reference = ObserveErrorReference(IndicesOf(t), table);
+    EXPECT_EQ(all.mean, reference.mean);
+    EXPECT_EQ(all.std, reference.std);
+    EXPECT_EQ(all.channel_mean, reference.channel_mean);
+    double mean = 0, second = 0;
+    const int64_t per_group = out / groups;
+    for (int64_t g = 0; g < groups; ++g) {
+      LayerTrace one = t;
+      one.groups = 1;
+      one.features.assign(t.features.begin() + g * rows_per_group * fan_in,
+                          t.features.begin() + (g + 1) * rows_per_group * fan_in);
+      one.weights.assign(t.weights.begin() + g * per_group * fan_in,
+                         t.weights.begin() + (g + 1) * per_group * fan_in);
+      const ObservedErrorStats e = ObserveError(IndicesOf(one), table, 1);
+      mean += e.mean / groups;
+      second += (e.std * e.std + e.mean * e.mean) / groups;
+      for (int64_t o = 0; o < per_group; ++o) {
+        EXPECT_EQ(all.channel_mean[g * per_group + o], e.channel_mean[o]) << g << " " << o;
+      }
+    }
+    EXPECT_NEAR(all.mean, mean, 1e-9 * std::max(1.0, std::abs(mean)));
+    EXPECT_NEAR(all.std, std::sqrt(second - mean * mean), 1e-9 * all.std);
+  }
+}
+
+// The standard error halves with four times the rows of the same
+// distribution (the moments stay, the count quadruples).
+TEST(ObserveError, StandardErrorShrinksWithTheRows) {
+  std::mt19937_64 rng(8);
+  const Multiplier m = RandomMultiplier(rng, true);
+  const std::vector<int32_t> table = ErrorTable(*ErrorMapFor(m, OperandRange::kSigned));
+  LayerTrace t = RandomLayer(rng, 500, 4, 25);
+  const ObservedErrorStats once = ObserveError(IndicesOf(t), table, 1);
+  LayerTrace four = t;
+  for (int i = 0; i < 3; ++i) four.features.insert(four.features.end(), t.features.begin(), t.features.end());
+  const ObservedErrorStats repeated = ObserveError(IndicesOf(four), table, 1);
+  EXPECT_GT(once.std_error, 0);
+  EXPECT_NEAR(repeated.std_error, once.std_error / 2, 1e-9 * once.std_error);
+  EXPECT_LT(once.std_error, once.std);
+}
+
+}  // namespace
+}  // namespace agnapprox

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -55,9 +56,12 @@ double ErrorMean(const Candidate& c, const MatchingOptions& o) {
   return UsesTrace(o) ? c.observed_mean : c.predicted_mean;
 }
 
+// What is compared with max_std: with a sampled trace and the trace
+// estimator, two standard errors above the observed std.
 double Tolerated(const Candidate& c, const MatchingOptions& o) {
-  if (!o.bias_aware) return ErrorStd(c, o);
-  return std::hypot(ErrorStd(c, o), ErrorMean(c, o));
+  const double margin = UsesTrace(o) ? 2 * c.observed_std_error : 0;
+  if (!o.bias_aware) return ErrorStd(c, o) + margin;
+  return std::hypot(ErrorStd(c, o) + margin, ErrorMean(c, o));
 }
 
 // Orders candidates by the selection rule: metric, error std, name.
@@ -120,9 +124,12 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     size_t layer;
     Kind kind;
     int64_t first;  // first row, or first multiplier
+    int64_t count = 0;  // kOutputMoments: rows (all of one group)
+    int64_t slot = 0;   // kOutputMoments: its place in moments[layer]
   };
-  const bool observe = options.observed || UsesTrace(options);
-  std::vector<TraceIndices> indices(observe ? jobs.size() : 0);
+  const bool observe_all = options.observed || (UsesTrace(options) && options.max_distinct > 0);
+  const bool observe_deciding = UsesTrace(options) && !observe_all;
+  std::vector<TraceIndices> indices(observe_all || observe_deciding ? jobs.size() : 0);
   std::vector<Task> tasks;
   std::vector<std::vector<OutputMoments>> moments(jobs.size());
   for (size_t l = 0; l < jobs.size(); ++l) {
@@ -130,15 +137,23 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     rows[l] = SampleRows(t.num_rows(), options.num_samples, options.seed);
     weights[l] = HistogramOf(t.weights, t.range);
     results[l].candidates.resize(num_maps);
-    for (int64_t first = 0; first < t.num_rows(); first += kRowsPerTask) {
-      tasks.push_back({l, Kind::kOutputMoments, first});
+    // Row blocks within one group each (grouped layers: a group's rows
+    // meet only its own outputs).
+    const int64_t groups = std::max<int64_t>(1, t.groups);
+    const int64_t group_rows = t.num_rows() / groups;
+    int64_t slot = 0;
+    for (int64_t g = 0; g < groups; ++g) {
+      for (int64_t first = 0; first < group_rows; first += kRowsPerTask) {
+        tasks.push_back({l, Kind::kOutputMoments, g * group_rows + first,
+                         std::min(kRowsPerTask, group_rows - first), slot++});
+      }
     }
-    moments[l].resize((t.num_rows() + kRowsPerTask - 1) / kRowsPerTask);
+    moments[l].resize(slot);
     for (size_t first = 0; first < num_maps; first += kMapsPerTask) {
       tasks.push_back({l, Kind::kPrediction, static_cast<int64_t>(first)});
     }
-    if (observe) {
-      indices[l] = IndicesOf(t);
+    if (observe_all || observe_deciding) indices[l] = IndicesOf(t);
+    if (observe_all) {
       for (size_t j = 0; j < num_maps; ++j) {
         tasks.push_back({l, Kind::kObserved, static_cast<int64_t>(j)});
       }
@@ -162,29 +177,38 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
           ChannelCorrection(results[l].error_by_weight[j], t.weights, t.fan_in, t.range);
     });
   }
+  // Candidate j's observed error on layer l's traced operands.
+  auto observe = [&](size_t l, size_t j) {
+    const LayerTrace& t = *jobs[l].trace;
+    LayerResult& r = results[l];
+    const ObservedErrorStats e =
+        ObserveError(indices[l], ErrorTable(maps.at(t.range)[j]), /*threads=*/1);
+    Candidate& c = r.candidates[j];
+    c.observed_mean = e.mean;
+    c.observed_std = e.std;
+    c.observed_std_error = t.population_rows > t.num_rows() ? e.std_error : 0;
+    if (options.compensate_bias) {
+      const ErrorMoments after = OffsetError(e, r.bias_correction[j]);
+      c.compensated_observed_mean = after.mean;
+      c.compensated_observed_std = after.std;
+    }
+  };
   RunTasks(options.threads, tasks.size(), [&](size_t i) {
     const Task& task = tasks[i];
     const LayerTrace& t = *jobs[task.layer].trace;
     LayerResult& r = results[task.layer];
     if (task.kind == Kind::kObserved) {
-      const ObservedErrorStats e = ObserveError(
-          indices[task.layer], ErrorTable(maps.at(t.range)[task.first]), /*threads=*/1);
-      Candidate& c = r.candidates[task.first];
-      c.observed_mean = e.mean;
-      c.observed_std = e.std;
-      if (options.compensate_bias) {
-        const ErrorMoments after = OffsetError(e, r.bias_correction[task.first]);
-        c.compensated_observed_mean = after.mean;
-        c.compensated_observed_std = after.std;
-      }
+      observe(task.layer, static_cast<size_t>(task.first));
       return;
     }
     if (task.kind == Kind::kOutputMoments) {
-      const int64_t count = std::min(kRowsPerTask, t.num_rows() - task.first);
-      moments[task.layer][task.first / kRowsPerTask] = AccurateOutputMoments(
-          absl::MakeConstSpan(t.features).subspan(task.first * t.fan_in,
-                                                  count * t.fan_in),
-          t.weights, t.fan_in, t.activation_zero_point);
+      const int64_t groups = std::max<int64_t>(1, t.groups);
+      const int64_t group = task.first / (t.num_rows() / groups);
+      const int64_t group_weights = static_cast<int64_t>(t.weights.size()) / groups;
+      moments[task.layer][task.slot] = AccurateOutputMoments(
+          absl::MakeConstSpan(t.features).subspan(task.first * t.fan_in, task.count * t.fan_in),
+          absl::MakeConstSpan(t.weights).subspan(group * group_weights, group_weights), t.fan_in,
+          t.activation_zero_point);
       return;
     }
     const size_t begin = static_cast<size_t>(task.first);
@@ -227,6 +251,40 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     for (const OutputMoments& m : moments[l]) all.Merge(m);
     results[l].max_std = all.Std() * std::abs(jobs[l].max_noise);
   }
+  // Only the candidates that decide: in the rule's order (metric, then
+  // name), up to the first within tolerance and every one of its metric
+  // (ties go to the smaller observed std).
+  if (observe_deciding) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    RunTasks(options.threads, jobs.size(), [&](size_t l) {
+      LayerResult& r = results[l];
+      std::vector<size_t> order(num_maps);
+      for (size_t j = 0; j < num_maps; ++j) {
+        order[j] = j;
+        Candidate& c = r.candidates[j];
+        c.observed_mean = c.observed_std = nan;
+        c.compensated_observed_mean = c.compensated_observed_std = nan;
+      }
+      std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+        const Candidate &x = r.candidates[a], &y = r.candidates[b];
+        if (x.performance_metric != y.performance_metric) {
+          return x.performance_metric < y.performance_metric;
+        }
+        return x.name < y.name;
+      });
+      bool found = false;
+      double found_metric = 0;
+      for (size_t j : order) {
+        const Candidate& c = r.candidates[j];
+        if (found && c.performance_metric > found_metric) break;
+        observe(l, j);
+        if (!found && Tolerated(c, options) <= r.max_std) {
+          found = true;
+          found_metric = c.performance_metric;
+        }
+      }
+    });
+  }
   return results;
 }
 
@@ -237,6 +295,7 @@ void TakeCandidate(const Candidate& chosen, LayerInfo* info) {
   info->predicted_mean = chosen.predicted_mean;
   info->observed_std = chosen.observed_std;
   info->observed_mean = chosen.observed_mean;
+  info->observed_std_error = chosen.observed_std_error;
   info->compensated_predicted_std = chosen.compensated_predicted_std;
   info->compensated_predicted_mean = chosen.compensated_predicted_mean;
   info->compensated_observed_std = chosen.compensated_observed_std;
@@ -393,10 +452,15 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
   return info;
 }
 
-absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
-                            MatchingInfo* info, int threads) {
+namespace {
+
+// Each layer's chosen multiplier's observed error on `held_out` (other
+// images, into held_out_*) or on the matched traces (into observed_*).
+absl::Status ObserveChoices(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
+                            MatchingInfo* info, int threads, bool is_held_out) {
+  const std::string what = is_held_out ? "held-out" : "traced";
   if (held_out.size() != info->layers.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("the held-out traces have ", held_out.size(),
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " traces have ", held_out.size(),
                                                    " layers but the matching has ",
                                                    info->layers.size()));
   }
@@ -404,7 +468,7 @@ absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catal
     const LayerTrace& t = held_out[l];
     LayerInfo& layer = info->layers[l];
     if (t.name != layer.name) {
-      return absl::InvalidArgumentError(absl::StrCat("held-out layer ", l + 1, " is ", t.name,
+      return absl::InvalidArgumentError(absl::StrCat(what, " layer ", l + 1, " is ", t.name,
                                                      " but the matching's is ", layer.name));
     }
     const Multiplier* m = FindMultiplier(catalog, layer.multiplier_name);
@@ -423,16 +487,36 @@ absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catal
       if (static_cast<int64_t>(layer.bias_correction.size()) !=
           static_cast<int64_t>(t.weights.size()) / t.fan_in) {
         return absl::InvalidArgumentError(
-            absl::StrCat("held-out layer ", t.name, " has other weights than the matching's"));
+            absl::StrCat(what, " layer ", t.name, " has other weights than the matching's"));
       }
       moments = OffsetError(
           e, ChannelCorrection(layer.error_by_weight, t.weights, t.fan_in, t.range));
     }
-    layer.held_out_std = moments.std;
-    layer.held_out_mean = moments.mean;
+    if (is_held_out) {
+      layer.held_out_std = moments.std;
+      layer.held_out_mean = moments.mean;
+    } else {
+      layer.observed_std = e.std;
+      layer.observed_mean = e.mean;
+      layer.observed_std_error = t.population_rows > t.num_rows() ? e.std_error : 0;
+      layer.compensated_observed_std = moments.std;
+      layer.compensated_observed_mean = moments.mean;
+    }
   }
-  info->held_out = true;
+  (is_held_out ? info->held_out : info->observed) = true;
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
+                            MatchingInfo* info, int threads) {
+  return ObserveChoices(held_out, catalog, info, threads, /*is_held_out=*/true);
+}
+
+absl::Status ObserveChosen(const std::vector<LayerTrace>& traces, const Catalog& catalog,
+                           MatchingInfo* info, int threads) {
+  return ObserveChoices(traces, catalog, info, threads, /*is_held_out=*/false);
 }
 
 absl::Status ChooseCandidate(const LayerTrace& trace, const std::string& name,

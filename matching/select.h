@@ -46,7 +46,12 @@ struct MatchingOptions {
   int max_distinct = 0;
   // Also compute every candidate's observed error (exact, every traced row).
   bool observed = false;
-  // kTrace selects by observed_std and implies `observed`.
+  // kTrace selects by observed_std. Without `observed` (and without
+  // max_distinct, which needs every candidate's), only the candidates that
+  // decide are observed: in the rule's order, up to the first within
+  // tolerance (and those of equal metric); the others' observed_* are NaN.
+  // Where a trace's rows are a sample (LayerTrace::population_rows), the
+  // comparison is conservative: observed std + 2 standard errors.
   Estimator estimator = Estimator::kModel;
   // Compare the error after bias compensation: each output neuron's
   // systematic error, predicted from its weights and the layer's activation
@@ -63,6 +68,9 @@ struct Candidate {
   // With MatchingOptions::observed: the error on the traced operands.
   double observed_std = 0;
   double observed_mean = 0;
+  // The standard error of observed_std when the trace's rows are a sample
+  // (ObservedErrorStats::std_error), else 0.
+  double observed_std_error = 0;
   // With MatchingOptions::compensate_bias: the same after each neuron's
   // predicted systematic error is subtracted.
   double compensated_predicted_std = 0;
@@ -70,7 +78,7 @@ struct Candidate {
   double compensated_observed_std = 0;
   double compensated_observed_mean = 0;
   // With compensate_bias: g, what deployment subtracts (see LayerInfo).
-  std::vector<double> error_by_weight;
+  std::vector<double> error_by_weight = {};
 };
 
 struct LayerInfo {
@@ -84,6 +92,7 @@ struct LayerInfo {
   double predicted_mean = 0;
   double observed_std = 0;   // with MatchingOptions::observed
   double observed_mean = 0;
+  double observed_std_error = 0;  // see Candidate
   // With MatchingOptions::compensate_bias (see Candidate), and what
   // deployment needs: g (256 entries, expected error of one product given
   // the weight operand) and the resulting correction c_o per output neuron.
@@ -157,6 +166,12 @@ absl::Status ObserveHeldOut(const std::vector<LayerTrace>& held_out, const Catal
 // is cleared (ObserveHeldOut fills it again). REQUIRES: the layer's
 // candidates, `trace` the layer's own.
 absl::Status ChooseCandidate(const LayerTrace& trace, const std::string& name, LayerInfo* layer);
+
+// Fills every layer's observed_* (and compensated_observed_* with
+// compensation) with its chosen multiplier's observed error on `traces`
+// (the ones it was matched on), for a matching that did not observe them.
+absl::Status ObserveChosen(const std::vector<LayerTrace>& traces, const Catalog& catalog,
+                           MatchingInfo* info, int threads = 0);
 
 // Whether a layer's held-out observed std is within its max_std (times
 // `slack`, e.g. 1.1 for "within 10%"). REQUIRES: its matching has held_out.

@@ -136,6 +136,17 @@ absl::StatusOr<std::unique_ptr<DataParallel>> DataParallel::Connect(
       const std::vector<uint8_t> got = dp->store_->get(absl::StrCat("agnapprox/options/", r));
       all[r] = absl::StrSplit(std::string(got.begin(), got.end()), '\n');
     }
+    // Rank 0 holds the store: it leaves only after every rank has read the
+    // options, so that each reaches the verdict instead of a reset connection.
+    const std::string read_key = "agnapprox/options_read";
+    dp->store_->add(read_key, 1);
+    if (env.rank == 0) {
+      const auto deadline = std::chrono::steady_clock::now() + timeout;
+      while (dp->store_->add(read_key, 0) < env.world_size &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
     for (int r = 1; r < env.world_size; ++r) {
       for (size_t i = 0; i < std::max(all[0].size(), all[r].size()); ++i) {
         const std::string a = i < all[0].size() ? all[0][i] : "";

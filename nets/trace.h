@@ -20,8 +20,16 @@ namespace agnapprox {
 // returns one trace per approximable layer, in order: activation codes as
 // im2col rows, weight codes, fan-in, opcount and the layer's current sigma.
 // The network's modes are restored afterwards.
-absl::StatusOr<std::vector<LayerTrace>> TraceNet(ApproxNetImpl& net,
-                                                 const torch::Tensor& images);
+//
+// With max_codes > 0, a layer whose trace would hold more activation codes
+// keeps a seeded sample of its rows (LayerTrace::population_rows says how
+// many there were): images are traced in chunks of kTraceChunk, each
+// giving the same share of rows per image, so memory stays near the cap.
+// Layers within the cap, and every layer of a network traced in one
+// chunk, are traced whole, in one forward's row order.
+inline constexpr int64_t kTraceChunk = 32;
+absl::StatusOr<std::vector<LayerTrace>> TraceNet(ApproxNetImpl& net, const torch::Tensor& images,
+                                                 int64_t max_codes = 0, uint64_t seed = 0);
 
 }  // namespace agnapprox
 

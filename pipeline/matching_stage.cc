@@ -20,10 +20,12 @@ absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& tr
                                            proto::SelectionRecord* selection) {
   const int64_t n = o.trace_samples;
   if (absl::Status s = CheckTraceSamples(train.size(), n); !s.ok()) return s;
-  absl::StatusOr<std::vector<LayerTrace>> traces = TraceNet(net, train.images.slice(0, 0, n));
+  // Large layers keep a seeded sample of their rows (--trace_codes).
+  absl::StatusOr<std::vector<LayerTrace>> traces =
+      TraceNet(net, train.images.slice(0, 0, n), o.trace_codes, o.seed);
   if (!traces.ok()) return traces.status();
-  absl::StatusOr<std::vector<LayerTrace>> held_out =
-      TraceNet(net, train.images.slice(0, n, std::min(2 * n, train.size())));
+  absl::StatusOr<std::vector<LayerTrace>> held_out = TraceNet(
+      net, train.images.slice(0, n, std::min(2 * n, train.size())), o.trace_codes, o.seed + 1);
   if (!held_out.ok()) return held_out.status();
   if (absl::Status s = WriteLayerTraces(*traces, trace_dir + "/traces.txtpb"); !s.ok()) return s;
   if (absl::Status s = WriteLayerTraces(*held_out, trace_dir + "/held_out.txtpb"); !s.ok()) {
@@ -36,7 +38,10 @@ absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& tr
   m.threads = o.threads;
   m.max_distinct = o.max_distinct;
   m.emit_candidates = true;
-  m.observed = true;
+  // Every candidate's observed error only where it orders the verified
+  // search; otherwise the trace estimator observes the deciding ones, and
+  // the chosen ones are observed below.
+  m.observed = o.estimator == Estimator::kTrace && o.selection == Selection::kVerified;
   m.estimator = o.estimator;
   m.compensate_bias = o.compensate_bias;
   absl::StatusOr<MatchingInfo> info = SelectMultipliers(*traces, catalog, m);
@@ -45,6 +50,7 @@ absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& tr
       net, calibration, catalog, *traces, o, qat_calibration_accuracy, &*info);
   if (!checked.ok()) return checked.status();
   *selection = std::move(*checked);
+  if (absl::Status s = ObserveChosen(*traces, catalog, &*info, o.threads); !s.ok()) return s;
   if (absl::Status s = ObserveHeldOut(*held_out, catalog, &*info, o.threads); !s.ok()) return s;
   return info;
 }

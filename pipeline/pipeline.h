@@ -58,6 +58,9 @@ struct PipelineOptions {
   // as many following ones traced apart to check the choice (held out).
   int64_t trace_samples = 256;
   int64_t num_samples = 512;      // matching's sampled rows per layer
+  // At most this many activation codes per layer trace: larger layers keep
+  // a seeded sample of their rows (0 = every row).
+  int64_t trace_codes = kDefaultTraceCodes;
   // What matching compares with the tolerance (spec section 5).
   Estimator estimator = Estimator::kModel;
   // Subtract each neuron's predicted systematic error at deployment, and

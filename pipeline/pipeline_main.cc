@@ -60,6 +60,9 @@ ABSL_FLAG(std::string, lr, "",
 ABSL_FLAG(int64_t, train_limit, 0, "training examples per epoch; 0 = all");
 ABSL_FLAG(int64_t, trace_samples, 256, "images traced for matching");
 ABSL_FLAG(int64_t, num_samples, 512, "matching's sampled rows per layer; 0 = every row");
+ABSL_FLAG(int64_t, trace_codes, agnapprox::kDefaultTraceCodes,
+          "at most this many activation codes per layer trace: a larger layer keeps a seeded "
+          "sample of its rows, and its observed error a standard error; 0 = every row");
 ABSL_FLAG(bool, quick, false, "a small real run: LeNet5, Fashion-MNIST, few epochs");
 ABSL_FLAG(bool, resume, false, "continue after the last completed stage in --output_dir");
 ABSL_FLAG(std::string, estimator, "model",
@@ -171,6 +174,8 @@ int main(int argc, char** argv) {
   o.train_limit = absl::GetFlag(FLAGS_train_limit);
   o.trace_samples = absl::GetFlag(FLAGS_trace_samples);
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
+  o.trace_codes = absl::GetFlag(FLAGS_trace_codes);
+  if (o.trace_codes < 0) FailWith(absl::InvalidArgumentError("--trace_codes: must be >= 0"));
   o.resume = absl::GetFlag(FLAGS_resume);
   o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
   if (const std::string sel = absl::GetFlag(FLAGS_selection); sel == "verified") {

@@ -33,6 +33,7 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"max_distinct", "matching", absl::StrCat(o.max_distinct)},
       {"trace_samples", "matching", absl::StrCat(o.trace_samples)},
       {"num_samples", "matching", absl::StrCat(o.num_samples)},
+      {"trace_codes", "matching", absl::StrCat(o.trace_codes)},
       {"estimator", "matching", EstimatorName(o.estimator)},
       {"compensate_bias", "matching", o.compensate_bias ? "true" : "false"},
       {"selection", "matching", o.selection == Selection::kVerified ? "verified" : "tolerance"},

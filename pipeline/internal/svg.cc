@@ -269,12 +269,13 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
 }
 
 std::string PointSetsSvg(const std::string& title, const std::string& x_label,
-                         const std::string& y_label, const std::vector<PointSet>& sets) {
+                         const std::string& y_label, const std::vector<PointSet>& sets,
+                         double y_floor) {
   double x_min = 1e300, x_max = -1e300, y_min = 1e300, y_max = -1e300;
   for (const PointSet& set : sets) {
     for (const Point& p : set.points) {
       x_min = std::min(x_min, p.x), x_max = std::max(x_max, p.x);
-      y_min = std::min(y_min, p.y), y_max = std::max(y_max, p.y);
+      y_min = std::min(y_min, std::max(p.y, y_floor)), y_max = std::max(y_max, p.y);
     }
   }
   if (x_min > x_max) x_min = 0, x_max = 1, y_min = 0, y_max = 1;
@@ -283,7 +284,10 @@ std::string PointSetsSvg(const std::string& title, const std::string& x_label,
   x_min -= x_pad, x_max += x_pad, y_min -= y_pad, y_max += y_pad;
   const int plot_w = kWidth - kLeft - kRight, plot_h = kHeight - kTop - kBottom;
   auto x_of = [&](double v) { return kLeft + plot_w * (v - x_min) / (x_max - x_min); };
-  auto y_of = [&](double v) { return kHeight - kBottom - plot_h * (v - y_min) / (y_max - y_min); };
+  // Points below the floor sit on the x axis (their tooltip keeps the value).
+  auto y_of = [&](double v) {
+    return kHeight - kBottom - plot_h * (std::max(v, y_min) - y_min) / (y_max - y_min);
+  };
   std::string svg = Header(title) + XyAxes(x_label, y_label, x_min, x_max, y_min, y_max);
   for (size_t k = 0; k < sets.size(); ++k) {
     const PointSet& set = sets[k];
@@ -303,8 +307,8 @@ std::string PointSetsSvg(const std::string& title, const std::string& x_label,
                             x_of(p.x), y_of(p.y), set.radius, color, set.opacity, Escape(set.name),
                             Escape(p.label), Escape(x_label), p.x, Escape(y_label), p.y);
     }
-    // Legend, top right, one line per set.
-    const int ly = kTop + 4 + 14 * static_cast<int>(k);
+    // Legend, bottom right, one line per set.
+    const int ly = kHeight - kBottom - 10 - 14 * static_cast<int>(sets.size() - 1 - k);
     absl::StrAppendFormat(&svg,
                           "<circle cx=\"%d\" cy=\"%d\" r=\"5\" fill=\"%s\"/>"
                           "<text x=\"%d\" y=\"%d\" class=\"tick\">%s</text>",

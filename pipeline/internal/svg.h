@@ -37,7 +37,8 @@ std::string ScatterSvg(const std::string& title, const std::string& x_label,
 
 // Sets of points (x, y) on one pair of axes, each set in its own colour
 // and named in a legend; a connected set is drawn as a line in the order
-// given (e.g. a Pareto front by energy). Every point has a tooltip.
+// given (e.g. a Pareto front by energy). Every point has a tooltip. The y
+// axis starts no lower than `y_floor`; points below it sit on the x axis.
 struct Point {
   double x = 0, y = 0;
   std::string label;
@@ -50,7 +51,8 @@ struct PointSet {
   double opacity = 1;
 };
 std::string PointSetsSvg(const std::string& title, const std::string& x_label,
-                         const std::string& y_label, const std::vector<PointSet>& sets);
+                         const std::string& y_label, const std::vector<PointSet>& sets,
+                         double y_floor = -1e300);
 
 }  // namespace agnapprox
 

@@ -7,7 +7,13 @@
 #include <cstdint>
 
 #if defined(__x86_64__)
+// GCC 12's AVX-512 headers initialise "undefined" vectors from themselves
+// (__m512i __Y = __Y), which -Wuninitialized reports wherever they inline.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 namespace agnapprox {
