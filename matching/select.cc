@@ -343,6 +343,10 @@ absl::StatusOr<LayerInfo> ChooseForLayer(const LayerTrace& t, const LayerResult&
 
 }  // namespace
 
+double ComparedErrorStd(const Candidate& c, const MatchingOptions& options) {
+  return ErrorStd(c, options);
+}
+
 absl::StatusOr<Estimator> ParseEstimator(const std::string& name) {
   if (name == "model") return Estimator::kModel;
   if (name == "trace") return Estimator::kTrace;
@@ -456,16 +460,16 @@ namespace {
 
 // Each layer's chosen multiplier's observed error on `held_out` (other
 // images, into held_out_*) or on the matched traces (into observed_*).
-absl::Status ObserveChoices(const std::vector<LayerTrace>& held_out, const Catalog& catalog,
+absl::Status ObserveChoices(const std::vector<LayerTrace>& traces, const Catalog& catalog,
                             MatchingInfo* info, int threads, bool is_held_out) {
   const std::string what = is_held_out ? "held-out" : "traced";
-  if (held_out.size() != info->layers.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("the ", what, " traces have ", held_out.size(),
+  if (traces.size() != info->layers.size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the ", what, " traces have ", traces.size(),
                                                    " layers but the matching has ",
                                                    info->layers.size()));
   }
-  for (size_t l = 0; l < held_out.size(); ++l) {
-    const LayerTrace& t = held_out[l];
+  for (size_t l = 0; l < traces.size(); ++l) {
+    const LayerTrace& t = traces[l];
     LayerInfo& layer = info->layers[l];
     if (t.name != layer.name) {
       return absl::InvalidArgumentError(absl::StrCat(what, " layer ", l + 1, " is ", t.name,

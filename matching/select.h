@@ -134,6 +134,11 @@ struct MatchingInfo {
   double relative_energy_consumption() const;
 };
 
+// The error std the rule compares with max_std for `c` (before the margin
+// of a sampled trace): predicted or observed (options.estimator), after
+// bias compensation when options.compensate_bias.
+double ComparedErrorStd(const Candidate& c, const MatchingOptions& options);
+
 // Every multiplier's predicted error at `trace`'s output, in catalog order,
 // and the layer's tolerance max_std (written to `*max_std`).
 absl::StatusOr<std::vector<Candidate>> PredictCandidates(

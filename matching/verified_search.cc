@@ -44,11 +44,7 @@ class Measurements {
   int64_t count() const { return static_cast<int64_t>(evaluated_.size()); }
 
  private:
-  std::vector<std::string> Names(const Assignment& a) const {
-    std::vector<std::string> names(a.size());
-    for (size_t l = 0; l < a.size(); ++l) names[l] = layers_[l].options[a[l]].name;
-    return names;
-  }
+  std::vector<std::string> Names(const Assignment& a) const { return AssignmentNames(layers_, a); }
 
   const std::vector<SearchLayer>& layers_;
   AssignmentOracle& oracle_;
@@ -130,6 +126,13 @@ std::vector<size_t> ParetoFront(const std::vector<std::pair<double, int64_t>>& e
     }
   }
   return front;
+}
+
+std::vector<std::string> AssignmentNames(const std::vector<SearchLayer>& layers,
+                                         const Assignment& choice) {
+  std::vector<std::string> names(choice.size());
+  for (size_t l = 0; l < choice.size(); ++l) names[l] = layers[l].options[choice[l]].name;
+  return names;
 }
 
 double AssignmentEnergy(const std::vector<SearchLayer>& layers, const Assignment& choice) {

@@ -131,6 +131,10 @@ std::vector<size_t> ParetoFront(const std::vector<std::pair<double, int64_t>>& p
 // the first), or -1.
 int64_t CheapestWithin(const std::vector<std::pair<double, int64_t>>& points, int64_t min_correct);
 
+// The multiplier names of `choice`, one per layer.
+std::vector<std::string> AssignmentNames(const std::vector<SearchLayer>& layers,
+                                         const Assignment& choice);
+
 // Relative energy sum_l weight_l * relative_metric_l of `choice`.
 double AssignmentEnergy(const std::vector<SearchLayer>& layers, const Assignment& choice);
 

@@ -11,14 +11,6 @@
 namespace agnapprox {
 namespace {
 
-// The error std the run's tolerance rule compared (select.h's estimator
-// and compensation), which orders the verified search's options.
-double RuleStd(const Candidate& c, const PipelineOptions& o) {
-  const bool trace = o.estimator == Estimator::kTrace;
-  if (o.compensate_bias) return trace ? c.compensated_observed_std : c.compensated_predicted_std;
-  return trace ? c.observed_std : c.predicted_std;
-}
-
 std::vector<std::string> Chosen(const MatchingInfo& info) {
   std::vector<std::string> names;
   for (const LayerInfo& l : info.layers) names.push_back(l.multiplier_name);
@@ -53,6 +45,10 @@ void CalibrationOracle::Done() const {
 }
 
 std::vector<SearchLayer> SearchLayersOf(const MatchingInfo& info, const PipelineOptions& o) {
+  // The run's rule (estimator, compensation) orders the options.
+  MatchingOptions rule;
+  rule.estimator = o.estimator;
+  rule.compensate_bias = o.compensate_bias;
   std::vector<SearchLayer> layers;
   for (const LayerInfo& l : info.layers) {
     SearchLayer s;
@@ -60,8 +56,9 @@ std::vector<SearchLayer> SearchLayersOf(const MatchingInfo& info, const Pipeline
     s.weight = l.relative_opcount(info.opcount);
     for (const Candidate& c : l.candidates) {
       if (c.name == l.multiplier_name) s.start = static_cast<int>(s.options.size());
-      s.options.push_back({c.name, c.performance_metric / info.metric_max,
-                           l.max_std > 0 ? RuleStd(c, o) / l.max_std : RuleStd(c, o)});
+      const double std = ComparedErrorStd(c, rule);
+      s.options.push_back(
+          {c.name, c.performance_metric / info.metric_max, l.max_std > 0 ? std / l.max_std : std});
     }
     layers.push_back(std::move(s));
   }
@@ -88,20 +85,14 @@ absl::StatusOr<proto::SelectionRecord> CheckSelection(ApproxNetImpl& net,
     }
     return record;  // nothing to measure on
   }
-  // Each (layer, multiplier)'s compensation, as deployment would have it.
-  std::vector<std::map<std::string, std::vector<double>>> compensation(info->layers.size());
-  if (o.compensate_bias) {
-    for (size_t l = 0; l < info->layers.size(); ++l) {
-      for (const Candidate& c : info->layers[l].candidates) {
-        compensation[l][c.name] = c.error_by_weight;
-      }
-    }
-  }
+  // Each (layer, multiplier)'s compensation, as deployment would have it:
+  // the candidate's g (empty without compensation).
   CachedEvaluator evaluator(net, calibration, catalog,
                             [&](size_t l, const std::string& m) -> std::vector<double> {
-                              auto it = compensation[l].find(m);
-                              return it == compensation[l].end() ? std::vector<double>()
-                                                                 : it->second;
+                              for (const Candidate& c : info->layers[l].candidates) {
+                                if (c.name == m) return c.error_by_weight;
+                              }
+                              return {};
                             });
   const int64_t images = calibration.size();
   const std::vector<std::string> tolerance = Chosen(*info);
@@ -139,9 +130,7 @@ absl::StatusOr<proto::SelectionRecord> CheckSelection(ApproxNetImpl& net,
   std::vector<Measured> measured;
   std::vector<std::pair<double, int64_t>> points;
   for (const EvaluatedAssignment& e : r->evaluated) {
-    std::vector<std::string> n(e.choice.size());
-    for (size_t l = 0; l < n.size(); ++l) n[l] = r->layers[l].options[e.choice[l]].name;
-    measured.push_back({std::move(n), e.step});
+    measured.push_back({AssignmentNames(r->layers, e.choice), e.step});
     points.push_back({e.relative_energy, e.correct});
   }
   std::vector<std::pair<double, std::string>> uniform;
