@@ -19,8 +19,8 @@
 
 #include "matching/select.h"
 #include "multipliers/open_catalog.h"
-#include "nets/registry.h"
-#include "nets/trace.h"
+#include "nets/layers/trace.h"
+#include "nets/zoo/registry.h"
 
 namespace agnapprox {
 namespace {

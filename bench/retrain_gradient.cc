@@ -22,8 +22,8 @@
 #include "io/command_line.h"
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
-#include "nets/registry.h"
-#include "nets/train.h"
+#include "nets/training/train.h"
+#include "nets/zoo/registry.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "a LeNet5 gradient_search.pt from //:pipeline");
 ABSL_FLAG(std::string, catalog, "builtin:_s", "catalog file, 'builtin' or 'builtin:FILTER'");

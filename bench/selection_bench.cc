@@ -20,9 +20,9 @@
 #include "deploy/cached_evaluation.h"
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
-#include "nets/registry.h"
-#include "nets/trace.h"
-#include "nets/train.h"
+#include "nets/layers/trace.h"
+#include "nets/training/train.h"
+#include "nets/zoo/registry.h"
 #include "pipeline/selection_stage.h"
 
 namespace agnapprox {

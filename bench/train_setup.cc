@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "nets/registry.h"
+#include "nets/zoo/registry.h"
 
 namespace agnapprox {
 

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "nets/approx_net.h"
+#include "nets/layers/approx_net.h"
 
 namespace agnapprox {
 

@@ -30,8 +30,8 @@
 
 #include "absl/status/statusor.h"
 #include "multipliers/catalog.h"
-#include "nets/approx_net.h"
 #include "nets/data/dataset.h"
+#include "nets/layers/approx_net.h"
 
 namespace agnapprox {
 

@@ -2,8 +2,8 @@
 
 #include "gtest/gtest.h"
 #include "multipliers/builtin.h"
-#include "nets/lenet5.h"
-#include "nets/resnet.h"
+#include "nets/zoo/lenet5.h"
+#include "nets/zoo/resnet.h"
 
 namespace agnapprox {
 namespace {

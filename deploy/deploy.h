@@ -13,7 +13,7 @@
 
 #include "absl/status/status.h"
 #include "multipliers/catalog.h"
-#include "nets/approx_net.h"
+#include "nets/layers/approx_net.h"
 
 namespace agnapprox {
 

@@ -1,9 +1,9 @@
 #include "deploy/deploy.h"
 
 #include "gtest/gtest.h"
-#include "stats/error_map.h"
 #include "multipliers/builtin.h"
-#include "nets/lenet5.h"
+#include "nets/zoo/lenet5.h"
+#include "stats/error_map.h"
 
 namespace agnapprox {
 namespace {

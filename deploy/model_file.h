@@ -10,7 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "nets/approx_net.h"
+#include "nets/layers/approx_net.h"
 
 namespace agnapprox {
 

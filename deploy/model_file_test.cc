@@ -7,7 +7,7 @@
 #include "deploy/deploy.h"
 #include "gtest/gtest.h"
 #include "multipliers/builtin.h"
-#include "nets/lenet5.h"
+#include "nets/zoo/lenet5.h"
 
 namespace agnapprox {
 namespace {

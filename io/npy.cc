@@ -1,3 +1,5 @@
+// ReadNpy and ParseNpy: .npy files (version 1 to 3) of any element type,
+// C or Fortran order, either byte order, mapped rather than read.
 #include "io/npy.h"
 
 #include <fcntl.h>
@@ -16,41 +18,17 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "io/file_io.h"
+#include "io/npy_format.h"
 
 namespace agnapprox {
 namespace {
 
-constexpr char kMagic[] = "\x93NUMPY";
-constexpr size_t kMagicSize = 6;
-
-struct TypeInfo {
-  NpyType type;
-  char kind;  // 'b', 'i', 'u' or 'f'
-  int size;   // bytes per element
-};
-
-constexpr TypeInfo kTypes[] = {
-    {NpyType::kBool, 'b', 1},    {NpyType::kInt8, 'i', 1},
-    {NpyType::kUInt8, 'u', 1},   {NpyType::kInt16, 'i', 2},
-    {NpyType::kUInt16, 'u', 2},  {NpyType::kInt32, 'i', 4},
-    {NpyType::kUInt32, 'u', 4},  {NpyType::kInt64, 'i', 8},
-    {NpyType::kUInt64, 'u', 8},  {NpyType::kFloat32, 'f', 4},
-    {NpyType::kFloat64, 'f', 8},
-};
-
-const TypeInfo& InfoOf(NpyType type) {
-  for (const TypeInfo& info : kTypes) {
-    if (info.type == type) return info;
-  }
-  return kTypes[0];
-}
-
-bool HostIsLittleEndian() {
-  const uint16_t probe = 1;
-  unsigned char first;
-  std::memcpy(&first, &probe, 1);
-  return first == 1;
-}
+using npy_format::HostIsLittleEndian;
+using npy_format::InfoOf;
+using npy_format::kMagic;
+using npy_format::kMagicSize;
+using npy_format::kTypes;
+using npy_format::TypeInfo;
 
 template <typename T>
 void DecodeRun(const char* data, uint64_t count, bool swap, double* out) {
@@ -85,38 +63,6 @@ void DecodeAll(const TypeInfo& info, const char* data, uint64_t count,
     case NpyType::kFloat32: return DecodeRun<float>(data, count, swap, out);
     case NpyType::kFloat64: return DecodeRun<double>(data, count, swap, out);
   }
-}
-
-void EncodeElement(const TypeInfo& info, double value, bool swap, char* out) {
-  unsigned char buf[8];
-  switch (info.type) {
-    case NpyType::kBool:
-      buf[0] = value != 0;
-      break;
-#define AGNAPPROX_ENCODE(kType, CType)      \
-  case NpyType::kType: {                    \
-    CType v = static_cast<CType>(value);    \
-    std::memcpy(buf, &v, sizeof(v));        \
-    break;                                  \
-  }
-      AGNAPPROX_ENCODE(kInt8, int8_t)
-      AGNAPPROX_ENCODE(kUInt8, uint8_t)
-      AGNAPPROX_ENCODE(kInt16, int16_t)
-      AGNAPPROX_ENCODE(kUInt16, uint16_t)
-      AGNAPPROX_ENCODE(kInt32, int32_t)
-      AGNAPPROX_ENCODE(kUInt32, uint32_t)
-      AGNAPPROX_ENCODE(kInt64, int64_t)
-      AGNAPPROX_ENCODE(kUInt64, uint64_t)
-      AGNAPPROX_ENCODE(kFloat32, float)
-      AGNAPPROX_ENCODE(kFloat64, double)
-#undef AGNAPPROX_ENCODE
-  }
-  if (swap) {
-    for (int i = 0; i < info.size / 2; ++i) {
-      std::swap(buf[i], buf[info.size - 1 - i]);
-    }
-  }
-  std::memcpy(out, buf, info.size);
 }
 
 // The header is a Python dict literal such as
@@ -371,66 +317,6 @@ absl::StatusOr<NpyArray> ReadNpy(const std::string& path) {
       ParseNpy(absl::string_view(static_cast<const char*>(data), *size), path);
   munmap(data, *size);
   return array;
-}
-
-std::string EncodeNpy(NpyType type, const std::vector<int64_t>& shape,
-                      const std::vector<double>& values,
-                      const NpyEncodeOptions& options) {
-  const TypeInfo& info = InfoOf(type);
-  const char order =
-      info.size == 1 ? '|' : (options.big_endian ? '>' : '<');
-  std::string shape_text;
-  for (int64_t dim : shape) absl::StrAppend(&shape_text, dim, ", ");
-  if (shape.size() > 1) shape_text.resize(shape_text.size() - 2);
-  if (shape.size() == 1) shape_text.resize(shape_text.size() - 1);
-  std::string header =
-      absl::StrCat("{'descr': '", std::string(1, order),
-                   std::string(1, info.kind), info.size,
-                   "', 'fortran_order': ",
-                   options.fortran_order ? "True" : "False", ", 'shape': (",
-                   shape_text, "), }");
-  // Pad so that the data starts at a multiple of 64 bytes, ending with '\n'.
-  const size_t unpadded = kMagicSize + 4 + header.size() + 1;
-  header.append((64 - unpadded % 64) % 64, ' ');
-  header.push_back('\n');
-
-  std::string out(kMagic, kMagicSize);
-  out.push_back('\x01');
-  out.push_back('\x00');
-  out.push_back(static_cast<char>(header.size() & 0xff));
-  out.push_back(static_cast<char>(header.size() >> 8));
-  out += header;
-  const size_t data_offset = out.size();
-  out.resize(data_offset + values.size() * info.size);
-  const bool swap =
-      info.size > 1 && options.big_endian == HostIsLittleEndian();
-  const size_t rank = shape.size();
-  for (size_t i = 0; i < values.size(); ++i) {
-    size_t dest = i;
-    if (options.fortran_order && rank >= 2) {
-      // C-order index i -> multi-index -> Fortran-order position.
-      size_t rest = i;
-      size_t f_stride = 1;
-      std::vector<size_t> index(rank);
-      for (size_t d = rank; d-- > 0;) {
-        index[d] = rest % shape[d];
-        rest /= shape[d];
-      }
-      dest = 0;
-      for (size_t d = 0; d < rank; ++d) {
-        dest += index[d] * f_stride;
-        f_stride *= shape[d];
-      }
-    }
-    EncodeElement(info, values[i], swap, &out[data_offset + dest * info.size]);
-  }
-  return out;
-}
-
-absl::Status WriteNpy(const std::string& path, NpyType type,
-                      const std::vector<int64_t>& shape,
-                      const std::vector<double>& values) {
-  return WriteFileAtomically(path, EncodeNpy(type, shape, values));
 }
 
 }  // namespace agnapprox

@@ -121,5 +121,71 @@ TEST(Observation, SampleTraceRowsKeepsWholeRowsUnderTheCap) {
   EXPECT_NE(SampleTraceRows(t, 900, 2).features, s.features);
 }
 
+TEST(Select, TraceEstimatorSelectsByObservedStd) {
+  std::mt19937_64 rng(22);
+  const std::vector<LayerTrace> layers = FourLayers(rng);
+  const Catalog c = RandomCatalog(rng, 8);
+  MatchingOptions options;
+  options.emit_candidates = true;
+  options.observed = true;
+  absl::StatusOr<MatchingInfo> model = SelectMultipliers(layers, c, options);
+  options.estimator = Estimator::kTrace;
+  absl::StatusOr<MatchingInfo> trace = SelectMultipliers(layers, c, options);
+  ASSERT_TRUE(model.ok() && trace.ok()) << model.status() << trace.status();
+  EXPECT_TRUE(trace->observed);
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const LayerInfo& info = trace->layers[l];
+    // Observed values do not depend on the estimator.
+    for (size_t j = 0; j < c.multipliers.size(); ++j) {
+      EXPECT_EQ(info.candidates[j].observed_std, model->layers[l].candidates[j].observed_std);
+    }
+    // The choice: the cheapest with observed_std within max_std.
+    const Candidate* best = nullptr;
+    for (const Candidate& cand : info.candidates) {
+      if (cand.observed_std > info.max_std) continue;
+      if (best == nullptr || cand.performance_metric < best->performance_metric ||
+          (cand.performance_metric == best->performance_metric &&
+           cand.observed_std < best->observed_std)) {
+        best = &cand;
+      }
+    }
+    ASSERT_NE(best, nullptr);
+    EXPECT_EQ(info.multiplier_name, best->name);
+    EXPECT_LE(info.observed_std, info.max_std);
+  }
+}
+
+TEST(Select, HeldOutOnTheSameTracesIsTheObservedError) {
+  std::mt19937_64 rng(24);
+  const std::vector<LayerTrace> layers = FourLayers(rng);
+  const Catalog c = RandomCatalog(rng, 6);
+  for (bool compensate : {false, true}) {
+    MatchingOptions options;
+    options.observed = true;
+    options.compensate_bias = compensate;
+    absl::StatusOr<MatchingInfo> info = SelectMultipliers(layers, c, options);
+    ASSERT_TRUE(info.ok()) << info.status();
+    ASSERT_TRUE(ObserveHeldOut(layers, c, &*info).ok());
+    EXPECT_TRUE(info->held_out);
+    int within = 0;
+    for (const LayerInfo& l : info->layers) {
+      const double want = compensate ? l.compensated_observed_std : l.observed_std;
+      EXPECT_NEAR(l.held_out_std, want, 1e-9 * want) << l.name;
+      within += l.held_out_std <= l.max_std;
+    }
+    EXPECT_EQ(LayersWithinTolerance(*info), within);
+    EXPECT_EQ(LayersWithinTolerance(*info, 1e9), static_cast<int>(layers.size()));
+  }
+  // Other layers than the matching's are refused, naming them.
+  absl::StatusOr<MatchingInfo> info = SelectMultipliers(layers, c, MatchingOptions());
+  ASSERT_TRUE(info.ok());
+  std::vector<LayerTrace> swapped = layers;
+  std::swap(swapped[0], swapped[1]);
+  const absl::Status s = ObserveHeldOut(swapped, c, &*info);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(layers[1].name), std::string::npos) << s;
+  EXPECT_FALSE(ObserveHeldOut({layers[0]}, c, &*info).ok());
+}
+
 }  // namespace
 }  // namespace agnapprox

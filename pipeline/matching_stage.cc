@@ -1,7 +1,7 @@
 #include "pipeline/matching_stage.h"
 
 #include "absl/strings/str_cat.h"
-#include "nets/trace.h"
+#include "nets/layers/trace.h"
 #include "pipeline/selection_stage.h"
 
 namespace agnapprox {

@@ -9,8 +9,8 @@
 #include "absl/status/statusor.h"
 #include "matching/select.h"
 #include "multipliers/catalog.h"
-#include "nets/approx_net.h"
 #include "nets/data/dataset.h"
+#include "nets/layers/approx_net.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_state.pb.h"
 

@@ -25,7 +25,7 @@
 
 namespace agnapprox {
 
-class DataParallel;  // nets/distributed.h
+class DataParallel;  // nets/training/distributed.h
 
 // How matching's choice is made: agnapprox's rule (the cheapest multiplier
 // within each layer's tolerance), or that rule's choice improved by

@@ -16,17 +16,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "io/command_line.h"
+#include "io/file_io.h"
 #include "nets/data/open_dataset.h"
-#include "nets/distributed.h"
-#include "nets/registry.h"
-#include "pipeline/run_options.h"
+#include "nets/training/distributed.h"
+#include "nets/zoo/registry.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/run_options.h"
 #include "pipeline/state.h"
 #include "pipeline/sweep.h"
-#include "io/file_io.h"
 
 ABSL_FLAG(std::string, net, "",
           absl::StrCat("network (default lenet5): ",

@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "io/json.h"
 #include "deploy/cached_evaluation.h"
+#include "io/json.h"
 #include "matching/layer_trace.h"
 #include "matching/select.h"
 #include "matching/verified_search.h"
 #include "multipliers/catalog.h"
-#include "nets/approx_net.h"
 #include "nets/data/dataset.h"
+#include "nets/layers/approx_net.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/pipeline_state.pb.h"
 

@@ -1,6 +1,6 @@
 #include "pipeline/summary.h"
 
-#include "nets/distributed.h"
+#include "nets/training/distributed.h"
 
 #include "absl/strings/str_cat.h"
 #include "pipeline/state.h"

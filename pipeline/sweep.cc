@@ -10,7 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "io/file_io.h"
 #include "io/json.h"
-#include "nets/distributed.h"
+#include "nets/training/distributed.h"
 #include "pipeline/internal/share.h"
 #include "pipeline/internal/svg.h"
 #include "pipeline/pipeline_state.pb.h"

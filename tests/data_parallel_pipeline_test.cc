@@ -12,7 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "io/file_io.h"
-#include "nets/loopback_testing.h"
+#include "nets/training/loopback_testing.h"
 #include "tests/pipeline_testing.h"
 
 namespace agnapprox {

@@ -9,7 +9,7 @@
 #include "io/npy.h"
 #include "nets/data/dataset.h"
 #include "nets/onnx/onnx_net.h"
-#include "nets/train.h"
+#include "nets/training/train.h"
 
 namespace agnapprox {
 namespace {

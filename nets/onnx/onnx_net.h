@@ -32,7 +32,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "nets/approx_net.h"
+#include "nets/layers/approx_net.h"
 
 namespace agnapprox {
 

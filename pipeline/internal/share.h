@@ -1,5 +1,5 @@
 // Protocol buffers between the ranks of a data-parallel run, through
-// DataParallel's store (nets/distributed.h): the pipeline's state after each
+// DataParallel's store (nets/training/distributed.h): the pipeline's state after each
 // step and the lambda sweep's start and results.
 #ifndef AGNAPPROX_PIPELINE_INTERNAL_SHARE_H_
 #define AGNAPPROX_PIPELINE_INTERNAL_SHARE_H_
@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "nets/distributed.h"
+#include "nets/training/distributed.h"
 
 namespace agnapprox {
 
