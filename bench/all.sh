@@ -13,8 +13,8 @@ for arg in "$@"; do
 done
 if [[ $out != /* ]]; then out="${BUILD_WORKING_DIRECTORY:-$PWD}/$out"; fi
 mkdir -p "$out"
-suites=(stats_bench catalog_bench match_bench lut_gemm_bench train_bench selection_bench
-  match_scale_bench)
+suites=(stats_bench catalog_bench match_bench match_start_bench lut_gemm_bench train_bench
+  selection_bench match_scale_bench)
 for suite in "${suites[@]}"; do
   echo "== $suite" >&2
   "bench/$suite" --benchmark_out="$out/$suite.json" --benchmark_out_format=json \

@@ -8,11 +8,8 @@
 //   bazel run //bench:match_bench
 #include <benchmark/benchmark.h>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 
 #include "bench/match_case.h"
 #include "io/parallel.h"
@@ -83,40 +80,15 @@ void BM_SelectMultipliersPerRow(benchmark::State& state) {
 BENCHMARK(BM_SelectMultipliersPerRow)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The match case as files, written once per process and removed at exit.
-struct CaseFiles {
-  CaseFiles()
-      : dir(std::filesystem::temp_directory_path().string() + "/agnapprox_match_" +
-            std::to_string(getpid())) {
-    std::filesystem::create_directories(dir + "/luts");
-    if (!WriteCatalog(BenchCatalog(), dir + "/catalog.txtpb", "luts").ok() ||
-        !WriteLayerTraces(BenchLayers(), dir + "/traces.txtpb").ok()) {
-      std::abort();
-    }
-  }
-  ~CaseFiles() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  std::string dir;
-};
-
 const std::string& CaseDir() {
-  static const CaseFiles files;
-  return files.dir;
-}
-
-// //:match's binary: beside us in the runfiles tree (bazel run, //bench:all)
-// or in this binary's own runfiles folder (bazel-bin/bench/match_bench).
-std::string MatchMain() {
-  if (std::filesystem::exists("matching/match_main")) return "matching/match_main";
-  return std::filesystem::read_symlink("/proc/self/exe").string() +
-         ".runfiles/agnapprox/matching/match_main";
+  static const CaseFiles files(BenchLayers(), BenchCatalog());
+  return files.dir();
 }
 
 // The whole //:match --observed process: loading, prediction, the observed
 // error of 4 layers x 30 multipliers over every row, JSON.
 void BM_MatchObservedProcess(benchmark::State& state) {
-  const std::string cmd = MatchMain() + " --observed --catalog=" + CaseDir() +
+  const std::string cmd = MatchMainPath() + " --observed --catalog=" + CaseDir() +
                           "/catalog.txtpb --layers=" + CaseDir() + "/traces.txtpb --output=" +
                           CaseDir() + "/out.json --threads=2 >/dev/null";
   for (auto _ : state) {

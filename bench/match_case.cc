@@ -1,9 +1,15 @@
 #include "bench/match_case.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 
 #include "multipliers/builtin.h"
+#include "multipliers/catalog_file.h"
 
 namespace agnapprox {
 namespace {
@@ -36,6 +42,39 @@ Catalog BenchCatalog() {
   Catalog c = FilterCatalog(BuiltinCatalog(), {"_s", Signedness::kSigned});
   c.multipliers.resize(30);
   return c;
+}
+
+std::vector<LayerTrace> SmallLayers() {
+  std::mt19937_64 rng(2022);
+  return {Layer(rng, "conv1", 25, 256, 6, 0.3), Layer(rng, "fc1", 120, 16, 10, 0.2)};
+}
+
+Catalog SmallCatalog() {
+  Catalog c = BenchCatalog();
+  c.multipliers.resize(8);
+  return c;
+}
+
+CaseFiles::CaseFiles(const std::vector<LayerTrace>& layers, const Catalog& catalog) {
+  static std::atomic<int> count{0};
+  dir_ = std::filesystem::temp_directory_path().string() + "/agnapprox_match_" +
+         std::to_string(getpid()) + "_" + std::to_string(count++);
+  std::filesystem::create_directories(dir_ + "/luts");
+  if (!WriteCatalog(catalog, dir_ + "/catalog.txtpb", "luts").ok() ||
+      !WriteLayerTraces(layers, dir_ + "/traces.txtpb").ok()) {
+    std::abort();
+  }
+}
+
+CaseFiles::~CaseFiles() {
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string MatchMainPath() {
+  if (std::filesystem::exists("matching/match_main")) return "matching/match_main";
+  return std::filesystem::read_symlink("/proc/self/exe").string() +
+         ".runfiles/agnapprox/matching/match_main";
 }
 
 }  // namespace agnapprox

@@ -20,6 +20,7 @@
 #include "deploy/deploy.h"
 #include "deploy/model_file.h"
 #include "io/command_line.h"
+#include "io/heap.h"
 #include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
 #include "nets/training/train.h"

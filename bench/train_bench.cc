@@ -8,6 +8,7 @@
 
 #include "bench/train_setup.h"
 #include "io/command_line.h"
+#include "io/heap.h"
 
 namespace agnapprox {
 namespace {

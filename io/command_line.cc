@@ -2,10 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-
-#include <malloc.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -117,11 +113,6 @@ void RestartWithPassiveThreads(char** argv) {
   setenv("GLOG_minloglevel", "3", /*overwrite=*/0);
   execv("/proc/self/exe", argv);
   // Could not restart (no /proc): carry on with the libraries' defaults.
-}
-
-void KeepFreedMemoryInHeap() {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 }  // namespace agnapprox

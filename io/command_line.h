@@ -46,11 +46,6 @@ std::string UserPath(const std::string& path);
 // first thing in main.
 void RestartWithPassiveThreads(char** argv);
 
-// Keeps freed large buffers (tables, operand arrays, tensors) in the heap so
-// that the next one reuses their pages instead of faulting in fresh zeroed
-// ones; for tools that allocate and free the same large buffers repeatedly.
-void KeepFreedMemoryInHeap();
-
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_IO_COMMAND_LINE_H_

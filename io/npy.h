@@ -15,10 +15,13 @@
 #define AGNAPPROX_IO_NPY_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/strings/string_view.h"
 
 namespace agnapprox {
@@ -57,6 +60,19 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
 
 // Reads and parses `path`; errors name `path`.
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path);
+
+// Reading in runs, for a caller that keeps a narrower copy of the values
+// (a catalog's int32 table) and should not hold a double per element too.
+// ReadNpyRuns checks `path` and its header as ReadNpy does, gives `check`
+// the type and shape (values empty), and if that returns OK hands every
+// value to `take` in C order, at most kNpyRun at a time, with the index of
+// the first. A Fortran-order array is decoded whole first. Returns the first
+// error of the file, `check` or `take`.
+inline constexpr int64_t kNpyRun = 4096;
+using NpyHeaderCheck = std::function<absl::Status(const NpyArray& header)>;
+using NpyRunSink = std::function<absl::Status(int64_t first, absl::Span<const double> values)>;
+absl::Status ReadNpyRuns(const std::string& path, const NpyHeaderCheck& check,
+                         const NpyRunSink& take);
 
 struct NpyEncodeOptions {
   bool big_endian = false;

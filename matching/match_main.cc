@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "io/command_line.h"
+#include "io/heap.h"
 #include "matching/layer_trace.h"
 #include "matching/matching_json.h"
 #include "matching/select.h"
@@ -124,7 +125,7 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   using namespace agnapprox;
-  KeepFreedMemoryInHeap();
+  KeepHeapOnHugePages(/*reserve_mib=*/256);
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() > 1) UsageError(std::string("unexpected argument ") + args[1]);
   if (absl::GetFlag(FLAGS_layers).empty()) UsageError("--layers is required");

@@ -47,29 +47,6 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     metrics[j] = *m;
   }
 
-  // Error maps for each operand range the layers use.
-  std::map<OperandRange, std::vector<ErrorMap>> maps;
-  for (const LayerJob& job : jobs) {
-    if (maps.count(job.trace->range)) continue;
-    std::vector<ErrorMap>& list = maps[job.trace->range];
-    list.resize(num_maps);
-    std::vector<absl::Status> status(num_maps);
-    RunTasks(options.threads, num_maps, [&](size_t j) {
-      absl::StatusOr<ErrorMap> e = ErrorMapFor(catalog.multipliers[j], job.trace->range);
-      if (e.ok()) {
-        list[j] = std::move(*e);
-      } else {
-        status[j] = e.status();
-      }
-    });
-    for (const absl::Status& s : status) {
-      if (!s.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("layer ", job.trace->name, ": ", s.message()));
-      }
-    }
-  }
-
   // Per layer: sampled rows and the weight histogram (cheap, done here),
   // then tasks for max_std and for blocks of multipliers.
   std::vector<std::vector<int64_t>> rows(jobs.size());
@@ -115,30 +92,71 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
       }
     }
   }
-  // Bias compensation first: every (layer, multiplier)'s g and c_o, which
-  // the prediction and observation tasks use.
-  if (options.compensate_bias) {
-    // Each layer's activation histogram once, shared by its multipliers.
-    std::vector<OperandHistogram> activations(jobs.size());
-    for (size_t l = 0; l < jobs.size(); ++l) {
+  // Each multiplier's error map, once per operand range the layers use, in
+  // a task of its own, reduced at once to what the layers need of it (the
+  // two columns of the error model per layer; g and c_o with bias
+  // compensation; the integer error table where errors are observed) and
+  // dropped: a whole catalog's maps at once were 512 KiB each.
+  std::vector<OperandRange> ranges;
+  for (const LayerJob& job : jobs) {
+    if (std::find(ranges.begin(), ranges.end(), job.trace->range) == ranges.end()) {
+      ranges.push_back(job.trace->range);
+    }
+  }
+  const bool observes = observe_all || observe_deciding;
+  // weighted[l][j]: candidate j's columns for layer l.
+  std::vector<std::vector<WeightedError>> weighted(jobs.size());
+  // error_tables[r][j]: candidate j's error table over ranges[r].
+  std::vector<std::vector<std::vector<int32_t>>> error_tables(ranges.size());
+  std::vector<OperandHistogram> activations(options.compensate_bias ? jobs.size() : 0);
+  for (size_t l = 0; l < jobs.size(); ++l) {
+    weighted[l].resize(num_maps);
+    if (options.compensate_bias) {
       results[l].error_by_weight.resize(num_maps);
       results[l].bias_correction.resize(num_maps);
+      // Each layer's activation histogram once, shared by its multipliers.
       activations[l] = HistogramOf(jobs[l].trace->features, jobs[l].trace->range);
     }
-    RunTasks(options.threads, jobs.size() * num_maps, [&](size_t i) {
-      const size_t l = i / num_maps, j = i % num_maps;
-      const LayerTrace& t = *jobs[l].trace;
-      results[l].error_by_weight[j] = ExpectedErrorByWeight(maps.at(t.range)[j], activations[l]);
-      results[l].bias_correction[j] =
-          ChannelCorrection(results[l].error_by_weight[j], t.weights, t.fan_in, t.range);
-    });
   }
+  for (auto& tables : error_tables) tables.resize(observes ? num_maps : 0);
+  std::vector<absl::Status> map_status(ranges.size() * num_maps);
+  RunTasks(options.threads, map_status.size(), [&](size_t i) {
+    const size_t r = i / num_maps, j = i % num_maps;
+    absl::StatusOr<ErrorMap> map = ErrorMapFor(catalog.multipliers[j], ranges[r]);
+    if (!map.ok()) {
+      map_status[i] = map.status();
+      return;
+    }
+    for (size_t l = 0; l < jobs.size(); ++l) {
+      const LayerTrace& t = *jobs[l].trace;
+      if (t.range != ranges[r]) continue;
+      weighted[l][j] = WeightError(*map, weights[l]);
+      if (options.compensate_bias) {
+        results[l].error_by_weight[j] = ExpectedErrorByWeight(*map, activations[l]);
+        results[l].bias_correction[j] =
+            ChannelCorrection(results[l].error_by_weight[j], t.weights, t.fan_in, t.range);
+      }
+    }
+    if (observes) error_tables[r][j] = ErrorTable(*map);
+  });
+  for (size_t i = 0; i < map_status.size(); ++i) {
+    if (map_status[i].ok()) continue;
+    const OperandRange range = ranges[i / num_maps];
+    const auto job = std::find_if(jobs.begin(), jobs.end(),
+                                  [&](const LayerJob& j) { return j.trace->range == range; });
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer ", job->trace->name, ": ", map_status[i].message()));
+  }
+  auto table_of = [&](const LayerTrace& t, size_t j) -> const std::vector<int32_t>& {
+    const size_t r = std::find(ranges.begin(), ranges.end(), t.range) - ranges.begin();
+    return error_tables[r][j];
+  };
   // Candidate j's observed error on layer l's traced operands.
   auto observe = [&](size_t l, size_t j) {
     const LayerTrace& t = *jobs[l].trace;
     LayerResult& r = results[l];
     const ObservedErrorStats e =
-        ObserveError(indices[l], ErrorTable(maps.at(t.range)[j]), /*threads=*/1);
+        ObserveError(indices[l], table_of(t, j), /*threads=*/1);
     Candidate& c = r.candidates[j];
     c.observed_mean = e.mean;
     c.observed_std = e.std;
@@ -169,11 +187,10 @@ absl::StatusOr<std::vector<LayerResult>> PredictLayers(
     }
     const size_t begin = static_cast<size_t>(task.first);
     const size_t end = std::min(num_maps, begin + kMapsPerTask);
-    std::vector<const ErrorMap*> block;
-    for (size_t j = begin; j < end; ++j) block.push_back(&maps.at(t.range)[j]);
+    std::vector<const WeightedError*> block;
+    for (size_t j = begin; j < end; ++j) block.push_back(&weighted[task.layer][j]);
     const std::vector<ErrorMoments> p =
-        PredictPopulation(block, weights[task.layer], t.features, t.fan_in,
-                          rows[task.layer]);
+        PredictPopulationFromWeighted(block, t.features, t.fan_in, rows[task.layer]);
     for (size_t j = begin; j < end; ++j) {
       Candidate& c = r.candidates[j];
       c.name = catalog.multipliers[j].name;

@@ -1,8 +1,10 @@
 #include "multipliers/builtin.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/str_cat.h"
+#include "io/parallel.h"
 
 namespace agnapprox {
 namespace {
@@ -10,15 +12,24 @@ namespace {
 // Partial-product bit a_i b_j sits in column i + j of the 8x8 array.
 int Bit(int x, int i) { return (x >> i) & 1; }
 
-// Sum of the partial-product bits that `keep(i, j)` keeps.
+// The cells of the 8x8 array that `keep(i, j)` keeps, as one mask of a's
+// bits per bit j of b.
+using ArrayCells = std::array<int, 8>;
+
 template <typename Keep>
-int32_t ArrayProduct(int a, int b, Keep keep) {
-  int32_t p = 0;
-  for (int i = 0; i < 8; ++i) {
-    for (int j = 0; j < 8; ++j) {
-      if (keep(i, j)) p += (Bit(a, i) & Bit(b, j)) << (i + j);
-    }
+ArrayCells CellsOf(Keep keep) {
+  ArrayCells rows{};
+  for (int j = 0; j < 8; ++j) {
+    for (int i = 0; i < 8; ++i) rows[j] |= keep(i, j) ? 1 << i : 0;
   }
+  return rows;
+}
+
+// Sum of the kept partial-product bits a_i b_j 2^(i+j): row j of the array
+// is a's kept bits, shifted by j, where b_j is 1.
+int32_t ArrayProduct(int a, int b, const ArrayCells& cells) {
+  int32_t p = 0;
+  for (int j = 0; j < 8; ++j) p += Bit(b, j) ? (a & cells[j]) << j : 0;
   return p;
 }
 
@@ -154,18 +165,19 @@ std::vector<BuiltinDesign> BuiltinDesigns() {
   d.push_back({"exact", [](int a, int b) { return a * b; }, 64});
   for (int k : {4, 6, 8}) {
     auto keep = [k](int i, int j) { return i + j >= k; };
+    const ArrayCells cells = CellsOf(keep);
     d.push_back({absl::StrCat("trunc", k),
-                 [keep](int a, int b) { return ArrayProduct(a, b, keep); },
+                 [cells](int a, int b) { return ArrayProduct(a, b, cells); },
                  KeptCells(keep)});
     const int32_t c = TruncationCorrection(k);
     d.push_back({absl::StrCat("ctrunc", k),
-                 [keep, c](int a, int b) { return ArrayProduct(a, b, keep) + c; },
+                 [cells, c](int a, int b) { return ArrayProduct(a, b, cells) + c; },
                  KeptCells(keep)});
   }
   for (auto [h, v] : {std::pair{1, 4}, {1, 6}, {2, 6}, {2, 8}, {3, 8}}) {
     auto keep = [h = h, v = v](int i, int j) { return j >= h && i + j >= v; };
     d.push_back({absl::StrCat("bam_h", h, "v", v),
-                 [keep](int a, int b) { return ArrayProduct(a, b, keep); },
+                 [cells = CellsOf(keep)](int a, int b) { return ArrayProduct(a, b, cells); },
                  KeptCells(keep)});
   }
   for (int k : {3, 4, 5, 6}) {
@@ -188,7 +200,8 @@ std::vector<BuiltinDesign> BuiltinDesigns() {
     int mask = 0;
     for (int r : rows) mask |= 1 << r;
     auto keep = [mask](int, int j) { return ((mask >> j) & 1) == 0; };
-    d.push_back({label, [keep](int a, int b) { return ArrayProduct(a, b, keep); },
+    d.push_back({label,
+                 [cells = CellsOf(keep)](int a, int b) { return ArrayProduct(a, b, cells); },
                  KeptCells(keep)});
   }
   for (int t : {1, 2, 3}) {
@@ -213,9 +226,11 @@ Catalog BuiltinCatalog() {
   Catalog catalog;
   catalog.source = "builtin";
   const std::vector<BuiltinDesign> designs = BuiltinDesigns();
-  // Unsigned first, then the signed wrappers of the same tables.
+  // Unsigned first, then the signed wrappers of the same tables; one task
+  // per design.
   catalog.multipliers.resize(2 * designs.size());
-  for (size_t d = 0; d < designs.size(); ++d) {
+  RunTasks(0, designs.size(), [&](size_t d) {
+    const double relative = designs[d].cells / 64.0;
     Multiplier& u = catalog.multipliers[d];
     u.name = designs[d].name + "_u";
     u.is_signed = false;
@@ -225,15 +240,15 @@ Catalog BuiltinCatalog() {
         u.products[a * kNumOperands + b] = designs[d].multiply(a, b);
       }
     }
-    const double relative = designs[d].cells / 64.0;
     u.metrics = {{"area", relative}, {"power", relative}};
     u.metrics_are_estimates = true;
     Multiplier& s = catalog.multipliers[designs.size() + d];
-    s = u;
     s.name = designs[d].name + "_s";
     s.is_signed = true;
     s.products = SignMagnitudeProducts(u.products);
-  }
+    s.metrics = u.metrics;
+    s.metrics_are_estimates = true;
+  });
   return catalog;
 }
 

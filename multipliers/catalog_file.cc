@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "multipliers/catalog.pb.h"
 #include "io/text_format.h"
@@ -16,53 +17,65 @@
 namespace agnapprox {
 namespace {
 
+// Entries first.. of a table as int32, or the error that names the first
+// that does not fit.
+absl::Status TakeEntries(int64_t first, absl::Span<const double> values, int32_t* entries) {
+  for (size_t k = 0; k < values.size(); ++k) {
+    const double v = values[k];
+    if (std::abs(v) > 2147483647.0) {
+      return absl::InvalidArgumentError(absl::StrCat("table entry ", first + k, " is ", v,
+                                                     ", which does not fit int32"));
+    }
+    entries[k] = static_cast<int32_t>(v);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<int32_t>> ReadTable(const proto::Lut& lut,
                                                const std::string& base_dir) {
-  std::vector<double> values;
+  std::vector<int32_t> table(kTableSize);
   if (lut.has_npy()) {
+    // Read in runs straight into the table: a double per entry as well
+    // would be 512 KiB of fresh memory per table.
     const std::string path = ResolvePath(base_dir, lut.npy());
-    absl::StatusOr<NpyArray> array = ReadNpy(path);
-    if (!array.ok()) return array.status();
-    if (array->shape != std::vector<int64_t>{kNumOperands, kNumOperands}) {
-      std::string shape;
-      for (int64_t d : array->shape) absl::StrAppend(&shape, shape.empty() ? "" : ", ", d);
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": table has shape (", shape, "), expected (256, 256)"));
-    }
-    if (!IsIntegerType(array->type)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": table dtype is float, expected integers"));
-    }
-    values = std::move(array->values);
-  } else if (lut.has_raw_int32()) {
-    const std::string path = ResolvePath(base_dir, lut.raw_int32());
-    absl::StatusOr<std::string> bytes = ReadFile(path);
-    if (!bytes.ok()) return bytes.status();
-    if (bytes->size() != kTableSize * 4) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": raw_int32 table has ", bytes->size(),
-          " bytes, expected 262144 (65536 little-endian int32)"));
-    }
-    values.resize(kTableSize);
-    for (int i = 0; i < kTableSize; ++i) {
-      const unsigned char* p =
-          reinterpret_cast<const unsigned char*>(bytes->data()) + 4 * i;
-      const uint32_t u = p[0] | (p[1] << 8) | (p[2] << 16) |
-                         (static_cast<uint32_t>(p[3]) << 24);
-      int32_t v;
-      std::memcpy(&v, &u, 4);
-      values[i] = v;
-    }
-  } else {
+    auto check = [&](const NpyArray& header) -> absl::Status {
+      if (header.shape != std::vector<int64_t>{kNumOperands, kNumOperands}) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": table has shape (", absl::StrJoin(header.shape, ", "),
+                         "), expected (256, 256)"));
+      }
+      if (!IsIntegerType(header.type)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": table dtype is float, expected integers"));
+      }
+      return absl::OkStatus();
+    };
+    auto take = [&](int64_t first, absl::Span<const double> values) {
+      return TakeEntries(first, values, table.data() + first);
+    };
+    if (absl::Status s = ReadNpyRuns(path, check, take); !s.ok()) return s;
+    return table;
+  }
+  if (!lut.has_raw_int32()) {
     return absl::InvalidArgumentError("lut has neither npy nor raw_int32");
   }
-  std::vector<int32_t> table(kTableSize);
+  const std::string path = ResolvePath(base_dir, lut.raw_int32());
+  absl::StatusOr<std::string> bytes = ReadFile(path);
+  if (!bytes.ok()) return bytes.status();
+  if (bytes->size() != kTableSize * 4) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": raw_int32 table has ", bytes->size(),
+        " bytes, expected 262144 (65536 little-endian int32)"));
+  }
   for (int i = 0; i < kTableSize; ++i) {
-    if (std::abs(values[i]) > 2147483647.0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "table entry ", i, " is ", values[i], ", which does not fit int32"));
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes->data()) + 4 * i;
+    const uint32_t u = p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24);
+    int32_t v;
+    std::memcpy(&v, &u, 4);
+    const double value = v;
+    if (absl::Status s = TakeEntries(i, absl::MakeConstSpan(&value, 1), &table[i]); !s.ok()) {
+      return s;
     }
-    table[i] = static_cast<int32_t>(values[i]);
   }
   return table;
 }

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "io/command_line.h"
 #include "io/file_io.h"
+#include "io/heap.h"
 #include "nets/data/open_dataset.h"
 #include "nets/training/distributed.h"
 #include "nets/zoo/registry.h"

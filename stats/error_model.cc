@@ -21,8 +21,11 @@ Eigen::VectorXd Probabilities(const OperandHistogram& h) {
   return p;
 }
 
-// Rows per block of H: 1024 x 256 doubles = 2 MiB, the size of L2.
-constexpr int64_t kRowBlock = 1024;
+// Rows per block of H: 64 x 256 doubles = 128 KiB, which stays in L2 and
+// is all the memory a prediction touches for H (fresh pages are costly).
+// Each row's moments are one dot product per column of U, so the block
+// size does not change any result.
+constexpr int64_t kRowBlock = 64;
 
 }  // namespace
 
@@ -36,21 +39,45 @@ ErrorMoments PredictSingle(const ErrorMap& map, const OperandHistogram& a,
   return {mean, std::sqrt(std::max(0.0, second - mean * mean))};
 }
 
+WeightedError WeightError(const ErrorMap& map, const OperandHistogram& weights) {
+  const Eigen::VectorXd pw = Probabilities(weights);
+  const auto e = AsMatrix(map);
+  WeightedError w;
+  w.range = map.range;
+  w.mean.resize(kNumOperands);
+  w.second.resize(kNumOperands);
+  Eigen::Map<Eigen::VectorXd>(w.mean.data(), kNumOperands) = e * pw;
+  Eigen::Map<Eigen::VectorXd>(w.second.data(), kNumOperands) = e.cwiseProduct(e) * pw;
+  return w;
+}
+
 std::vector<ErrorMoments> PredictPopulation(
     absl::Span<const ErrorMap* const> maps, const OperandHistogram& weights,
     absl::Span<const int16_t> features, int64_t fan_in,
     absl::Span<const int64_t> rows) {
-  const int64_t num_maps = static_cast<int64_t>(maps.size());
+  std::vector<WeightedError> weighted;
+  weighted.reserve(maps.size());
+  std::vector<const WeightedError*> pointers;
+  for (const ErrorMap* map : maps) {
+    weighted.push_back(WeightError(*map, weights));
+    pointers.push_back(&weighted.back());
+  }
+  return PredictPopulationFromWeighted(pointers, features, fan_in, rows);
+}
+
+std::vector<ErrorMoments> PredictPopulationFromWeighted(
+    absl::Span<const WeightedError* const> weighted, absl::Span<const int16_t> features,
+    int64_t fan_in, absl::Span<const int64_t> rows) {
+  const int64_t num_maps = static_cast<int64_t>(weighted.size());
   const int64_t num_rows = static_cast<int64_t>(rows.size());
-  const OperandRange range = weights.range;
+  const OperandRange range = weighted.empty() ? OperandRange::kSigned : weighted[0]->range;
 
   // U = [E_1 p_w, (E_1∘E_1) p_w, E_2 p_w, ...]: 256 x 2M.
-  const Eigen::VectorXd pw = Probabilities(weights);
   Eigen::MatrixXd u(kNumOperands, 2 * num_maps);
   for (int64_t j = 0; j < num_maps; ++j) {
-    const auto e = AsMatrix(*maps[j]);
-    u.col(2 * j) = e * pw;
-    u.col(2 * j + 1) = e.cwiseProduct(e) * pw;
+    u.col(2 * j) = Eigen::Map<const Eigen::VectorXd>(weighted[j]->mean.data(), kNumOperands);
+    u.col(2 * j + 1) =
+        Eigen::Map<const Eigen::VectorXd>(weighted[j]->second.data(), kNumOperands);
   }
 
   // m_i for every map and row (two passes over them keep var_i(m_i) exact to

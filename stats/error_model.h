@@ -50,6 +50,25 @@ std::vector<ErrorMoments> PredictPopulation(
     absl::Span<const int16_t> features, int64_t fan_in,
     absl::Span<const int64_t> rows);
 
+// All that PredictPopulation needs of one map for one weight histogram: its
+// two columns of U, E p_w and (E∘E) p_w (256 entries each). A caller that
+// keeps these instead of the map (512 KiB) can drop the map at once.
+struct WeightedError {
+  OperandRange range = OperandRange::kSigned;
+  std::vector<double> mean;    // E p_w
+  std::vector<double> second;  // (E∘E) p_w
+};
+
+// REQUIRES: `weights` has the map's range and is non-empty.
+WeightedError WeightError(const ErrorMap& map, const OperandHistogram& weights);
+
+// PredictPopulation from each map's WeightedError for the layer's weight
+// histogram: the same results, bit for bit.
+// REQUIRES: every entry has one range, the features' range.
+std::vector<ErrorMoments> PredictPopulationFromWeighted(
+    absl::Span<const WeightedError* const> weighted, absl::Span<const int16_t> features,
+    int64_t fan_in, absl::Span<const int64_t> rows);
+
 // Bias compensation. A multiplier's systematic error at output neuron o is
 // predictable from that neuron's weights and the layer's activation
 // histogram p_a:

@@ -1,6 +1,13 @@
 // How the table GEMM and its backward spread independent tasks over
-// threads: one thread below a size cut-off, else an OpenMP team (RunTasks'
-// pool where the compiler has no OpenMP). Private to //multipliers/lut_gemm.
+// threads: one thread below a size cut-off, else a team. Private to
+// //multipliers/lut_gemm.
+//
+// The team is RunTasks' pool unless the binary links :openmp_team, which
+// installs an OpenMP team as it loads. LibTorch's binaries do (LibTorch
+// brings OpenMP anyway, and an OpenMP team's workers spin a moment, so
+// back-to-back small products start at once); //:match does not, so that it
+// links no OpenMP runtime and starts in a few milliseconds. Either team gives
+// the same results: tasks are independent.
 #ifndef AGNAPPROX_MULTIPLIERS_LUT_GEMM_INTERNAL_TEAM_H_
 #define AGNAPPROX_MULTIPLIERS_LUT_GEMM_INTERNAL_TEAM_H_
 
@@ -26,10 +33,19 @@ inline int ThreadsFor(int threads, int64_t macs) {
 }
 
 // task(i) for every i in [0, count): on this thread when threads == 1 or
-// there is one task, else on an OpenMP team of `threads` (0 = all), tasks
-// handed out one at a time. The result must not depend on which thread runs
-// which task.
+// there is one task, else on the team with `threads` (0 = all), tasks handed
+// out one at a time. The result must not depend on which thread runs which
+// task.
 void RunOnTeam(int threads, size_t count, const std::function<void(size_t)>& task);
+
+// A team: runs task(i) for every i in [0, count) on `threads` threads
+// (0 = all), count > 1.
+using TeamRunner = void (*)(int threads, size_t count,
+                            const std::function<void(size_t)>& task);
+
+// Makes RunOnTeam use `runner`; :openmp_team calls it while the binary
+// loads, before main, and nothing else should.
+void InstallTeam(TeamRunner runner);
 
 }  // namespace lut_gemm_internal
 }  // namespace agnapprox
