@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "io/command_line.h"
+#include "io/heap.h"
 #include "io/json.h"
 #include "multipliers/catalog_file.h"
 #include "multipliers/error_summary.h"
@@ -135,6 +136,7 @@ absl::Status Import() {
 
 int main(int argc, char** argv) {
   using namespace agnapprox;
+  KeepHeapOnHugePages(/*reserve_mib=*/256);
   std::vector<char*> args = ParseFlagsOrExit(argc, argv, kUsage);
   if (args.size() != 2) UsageError("expected one command: list or import-evoapprox");
   const std::string command = args[1];
