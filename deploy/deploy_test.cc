@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "multipliers/builtin.h"
+#include "nets/layers/mode_testing.h"
 #include "nets/zoo/lenet5.h"
 #include "stats/error_map.h"
 
@@ -69,12 +70,8 @@ TEST(Deploy, ErrorCompensationCancelsASystematicError) {
   torch::manual_seed(3);
   LeNet5 net;
   const torch::Tensor x = torch::randn({6, 1, 28, 28});
-  net->set_mode(Mode::kQat);
-  net->train();
-  net->forward(x);  // observers
-  net->eval();
+  const torch::Tensor qat = CalibratedQatForward(*net, x);
   torch::NoGradGuard no_grad;
-  const torch::Tensor qat = net->forward(x);
   std::vector<double> g(256);
   for (int b = -128; b < 128; ++b) g[b + 128] = 40.0 * b + 40;
   std::vector<LayerMultiplier> plain, compensated;

@@ -1,5 +1,5 @@
-// Test helpers for the approximable layers: tables to deploy, calibration,
-// and a network that trains in every mode (baseline, qat, gradient_search,
+// Test helpers for the approximable layers: tables to deploy, calibration
+// (of a layer, of a network), and a network that trains in every mode (baseline, qat, gradient_search,
 // approx with the exact table) on one small batch.
 #ifndef AGNAPPROX_NETS_LAYERS_MODE_TESTING_H_
 #define AGNAPPROX_NETS_LAYERS_MODE_TESTING_H_
@@ -25,6 +25,17 @@ inline void Calibrate(ApproxLayer& layer, const torch::Tensor& x) {
   layer->train();
   layer->forward(x);
   layer->eval();
+}
+
+// The network's QAT output on `x`, after one training-mode pass over `x` has
+// set its observers (without gradients; the network is left in eval mode).
+inline torch::Tensor CalibratedQatForward(ApproxNetImpl& net, const torch::Tensor& x) {
+  net.set_mode(Mode::kQat);
+  net.train();
+  net.forward(x);  // observers
+  net.eval();
+  torch::NoGradGuard no_grad;
+  return net.forward(x);
 }
 
 // One forward and backward per mode; every approximable layer gets a weight

@@ -33,12 +33,8 @@ TEST(CifarNets, ExactTableMatchesQatIncludingDepthwise) {
   torch::manual_seed(1);
   MobileNetV2 net;
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
-  net->set_mode(Mode::kQat);
-  net->train();
-  net->forward(x);  // observers
-  net->eval();
+  const torch::Tensor qat = CalibratedQatForward(*net, x);
   torch::NoGradGuard no_grad;
-  const torch::Tensor qat = net->forward(x);
   for (auto& [name, layer] : net->approx_layers()) {
     layer->set_table(ExactProducts(OperandRange::kSigned), "exact");
   }
