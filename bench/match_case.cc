@@ -39,7 +39,7 @@ std::vector<LayerTrace> BenchLayers() {
 }
 
 Catalog BenchCatalog() {
-  Catalog c = FilterCatalog(BuiltinCatalog(), {"_s", Signedness::kSigned});
+  Catalog c = BuiltinCatalog({"_s", Signedness::kSigned});
   c.multipliers.resize(30);
   return c;
 }

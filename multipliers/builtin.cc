@@ -222,32 +222,44 @@ std::vector<BuiltinDesign> BuiltinDesigns() {
   return d;
 }
 
-Catalog BuiltinCatalog() {
-  Catalog catalog;
-  catalog.source = "builtin";
+Catalog BuiltinCatalog() { return BuiltinCatalog(CatalogFilter{}); }
+
+Catalog BuiltinCatalog(const CatalogFilter& filter) {
   const std::vector<BuiltinDesign> designs = BuiltinDesigns();
-  // Unsigned first, then the signed wrappers of the same tables; one task
-  // per design.
-  catalog.multipliers.resize(2 * designs.size());
-  RunTasks(0, designs.size(), [&](size_t d) {
+  // Both versions of every design, unsigned first, then signed; then the
+  // filter; then one task per design generates what is kept.
+  Catalog all;
+  all.multipliers.resize(2 * designs.size());
+  for (size_t d = 0; d < designs.size(); ++d) {
     const double relative = designs[d].cells / 64.0;
-    Multiplier& u = catalog.multipliers[d];
-    u.name = designs[d].name + "_u";
-    u.is_signed = false;
-    u.products.resize(kTableSize);
-    for (int a = 0; a < kNumOperands; ++a) {
-      for (int b = 0; b < kNumOperands; ++b) {
-        u.products[a * kNumOperands + b] = designs[d].multiply(a, b);
+    for (const bool is_signed : {false, true}) {
+      Multiplier& m = all.multipliers[is_signed ? designs.size() + d : d];
+      m.name = designs[d].name + (is_signed ? "_s" : "_u");
+      m.is_signed = is_signed;
+      m.metrics = {{"area", relative}, {"power", relative}};
+      m.metrics_are_estimates = true;
+    }
+  }
+  Catalog catalog = FilterCatalog(all, filter);
+  catalog.source = "builtin";
+  std::vector<Multiplier*> unsigned_of(designs.size(), nullptr), signed_of(designs.size(), nullptr);
+  for (Multiplier& m : catalog.multipliers) {
+    for (size_t d = 0; d < designs.size(); ++d) {
+      if (m.name == designs[d].name + (m.is_signed ? "_s" : "_u")) {
+        (m.is_signed ? signed_of : unsigned_of)[d] = &m;
       }
     }
-    u.metrics = {{"area", relative}, {"power", relative}};
-    u.metrics_are_estimates = true;
-    Multiplier& s = catalog.multipliers[designs.size() + d];
-    s.name = designs[d].name + "_s";
-    s.is_signed = true;
-    s.products = SignMagnitudeProducts(u.products);
-    s.metrics = u.metrics;
-    s.metrics_are_estimates = true;
+  }
+  RunTasks(0, designs.size(), [&](size_t d) {
+    if (unsigned_of[d] == nullptr && signed_of[d] == nullptr) return;
+    std::vector<int32_t> products(kTableSize);
+    for (int a = 0; a < kNumOperands; ++a) {
+      for (int b = 0; b < kNumOperands; ++b) {
+        products[a * kNumOperands + b] = designs[d].multiply(a, b);
+      }
+    }
+    if (signed_of[d] != nullptr) signed_of[d]->products = SignMagnitudeProducts(products);
+    if (unsigned_of[d] != nullptr) unsigned_of[d]->products = std::move(products);
   });
   return catalog;
 }

@@ -29,6 +29,10 @@ namespace agnapprox {
 // All built-in multipliers, unsigned first, then signed, in a fixed order.
 Catalog BuiltinCatalog();
 
+// FilterCatalog(BuiltinCatalog(), filter), generating only the tables it
+// keeps (and the unsigned table a kept signed one is made from).
+Catalog BuiltinCatalog(const CatalogFilter& filter);
+
 // One design: its unsigned behavioural model and its estimated cell count.
 struct BuiltinDesign {
   std::string name;  // without the "_u"/"_s" suffix

@@ -121,5 +121,28 @@ TEST(Builtin, Deterministic) {
   }
 }
 
+// Generating only what a filter keeps gives what filtering the whole
+// catalog gives: names, order, tables, costs.
+TEST(Builtin, FilteredGenerationEqualsFilteringTheWhole) {
+  const Catalog whole = BuiltinCatalog();
+  for (const CatalogFilter& filter :
+       {CatalogFilter{"_s", Signedness::kAny}, CatalogFilter{"drum", Signedness::kAny},
+        CatalogFilter{"", Signedness::kUnsigned}, CatalogFilter{"trunc4", Signedness::kSigned},
+        CatalogFilter{"no such design", Signedness::kAny}, CatalogFilter{}}) {
+    SCOPED_TRACE(filter.name_contains);
+    const Catalog want = FilterCatalog(whole, filter);
+    const Catalog got = BuiltinCatalog(filter);
+    ASSERT_EQ(got.multipliers.size(), want.multipliers.size());
+    for (size_t i = 0; i < want.multipliers.size(); ++i) {
+      const Multiplier &g = got.multipliers[i], &w = want.multipliers[i];
+      EXPECT_EQ(g.name, w.name);
+      EXPECT_EQ(g.is_signed, w.is_signed);
+      EXPECT_EQ(g.products, w.products) << w.name;
+      EXPECT_EQ(g.metrics, w.metrics);
+      EXPECT_EQ(g.metrics_are_estimates, w.metrics_are_estimates);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace agnapprox

@@ -13,7 +13,7 @@ absl::StatusOr<Catalog> OpenCatalog(const std::string& spec,
   if (absl::StartsWith(spec, "builtin:")) {
     CatalogFilter filter;
     filter.name_contains = spec.substr(8);
-    Catalog c = FilterCatalog(BuiltinCatalog(), filter);
+    Catalog c = BuiltinCatalog(filter);
     c.source = spec;
     return c;
   }
