@@ -26,6 +26,7 @@ void KeepFreedMemoryInHeap();
 // each. All threads allocate from that one heap (one malloc arena), so this
 // is for tools whose threads allocate little and seldom (//:match), not for
 // LibTorch's. Without huge pages it changes nothing but the arena count.
+// Call once, first thing in main, before other threads start.
 void KeepHeapOnHugePages(size_t reserve_mib);
 
 }  // namespace agnapprox
