@@ -9,9 +9,9 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
-#include <cstdlib>
 
 #include "bench/match_case.h"
+#include "bench/process.h"
 #include "io/parallel.h"
 #include "matching/layer_trace.h"
 #include "matching/observed.h"
@@ -88,12 +88,10 @@ const std::string& CaseDir() {
 // The whole //:match --observed process: loading, prediction, the observed
 // error of 4 layers x 30 multipliers over every row, JSON.
 void BM_MatchObservedProcess(benchmark::State& state) {
-  const std::string cmd = MatchMainPath() + " --observed --catalog=" + CaseDir() +
-                          "/catalog.txtpb --layers=" + CaseDir() + "/traces.txtpb --output=" +
-                          CaseDir() + "/out.json --threads=2 >/dev/null";
-  for (auto _ : state) {
-    if (std::system(cmd.c_str()) != 0) state.SkipWithError("match_main failed");
-  }
+  RunProcessEachIteration(
+      state, {RunfilePath("matching/match_main"), "--observed",
+              "--catalog=" + CaseDir() + "/catalog.txtpb", "--layers=" + CaseDir() + "/traces.txtpb",
+              "--output=" + CaseDir() + "/out.json", "--threads=2"});
 }
 BENCHMARK(BM_MatchObservedProcess)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 

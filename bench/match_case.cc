@@ -71,10 +71,4 @@ CaseFiles::~CaseFiles() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string MatchMainPath() {
-  if (std::filesystem::exists("matching/match_main")) return "matching/match_main";
-  return std::filesystem::read_symlink("/proc/self/exe").string() +
-         ".runfiles/agnapprox/matching/match_main";
-}
-
 }  // namespace agnapprox

@@ -39,10 +39,6 @@ class CaseFiles {
   std::string dir_;
 };
 
-// //:match's binary: beside the benchmark in its runfiles tree (bazel run,
-// //bench:all) or in the benchmark's own runfiles folder (bazel-bin/bench/X).
-std::string MatchMainPath();
-
 }  // namespace agnapprox
 
 #endif  // AGNAPPROX_BENCH_MATCH_CASE_H_

@@ -8,17 +8,11 @@
 //   bazel run //bench:match_start_bench        (the numpy side needs python3-numpy)
 #include <benchmark/benchmark.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
-#include <filesystem>
 #include <string>
-#include <vector>
 
 #include "bench/match_case.h"
+#include "bench/process.h"
 
 namespace agnapprox {
 namespace {
@@ -28,31 +22,10 @@ const std::string& SmallCaseDir() {
   return files.dir();
 }
 
-// Runs `argv` as a process per iteration (no shell between: posix_spawn,
-// standard output to /dev/null) and waits for it.
-void RunProcess(benchmark::State& state, const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  for (auto _ : state) {
-    pid_t pid;
-    int status = 0;
-    if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ) != 0 ||
-        waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      state.SkipWithError(("failed: " + argv[0]).c_str());
-      break;
-    }
-  }
-  posix_spawn_file_actions_destroy(&actions);
-}
-
 // //:match with the default options on the small case, on 2 threads.
 void BM_MatchSmallProcess(benchmark::State& state) {
   const std::string& dir = SmallCaseDir();
-  RunProcess(state, {MatchMainPath(), "--catalog=" + dir + "/catalog.txtpb",
+  RunProcessEachIteration(state, {RunfilePath("matching/match_main"), "--catalog=" + dir + "/catalog.txtpb",
                      "--layers=" + dir + "/traces.txtpb", "--output=" + dir + "/out.json",
                      "--threads=2"});
 }
@@ -64,14 +37,9 @@ void BM_NumpySmallProcess(benchmark::State& state) {
     state.SkipWithError("python3-numpy is not installed (./bazelw installs it)");
     return;
   }
-  std::string script = "bench/agnapprox_reference.py";
-  if (!std::filesystem::exists(script)) {
-    script = std::filesystem::read_symlink("/proc/self/exe").string() +
-             ".runfiles/agnapprox/bench/agnapprox_reference.py";
-  }
   const std::string& dir = SmallCaseDir();
-  RunProcess(state, {"/usr/bin/python3", script, dir + "/catalog.txtpb", dir + "/traces.txtpb",
-                     "512"});
+  RunProcessEachIteration(state, {"/usr/bin/python3", RunfilePath("bench/agnapprox_reference.py"),
+                                  dir + "/catalog.txtpb", dir + "/traces.txtpb", "512"});
 }
 BENCHMARK(BM_NumpySmallProcess)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
