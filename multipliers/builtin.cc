@@ -226,29 +226,28 @@ Catalog BuiltinCatalog() { return BuiltinCatalog(CatalogFilter{}); }
 
 Catalog BuiltinCatalog(const CatalogFilter& filter) {
   const std::vector<BuiltinDesign> designs = BuiltinDesigns();
-  // Both versions of every design, unsigned first, then signed; then the
-  // filter; then one task per design generates what is kept.
-  Catalog all;
-  all.multipliers.resize(2 * designs.size());
-  for (size_t d = 0; d < designs.size(); ++d) {
-    const double relative = designs[d].cells / 64.0;
-    for (const bool is_signed : {false, true}) {
-      Multiplier& m = all.multipliers[is_signed ? designs.size() + d : d];
+  // Unsigned versions first, then signed, each kept if it passes the
+  // filter; then one task per design generates the kept tables.
+  Catalog catalog;
+  catalog.source = "builtin";
+  std::vector<size_t> design_of;
+  for (const bool is_signed : {false, true}) {
+    for (size_t d = 0; d < designs.size(); ++d) {
+      Multiplier m;
       m.name = designs[d].name + (is_signed ? "_s" : "_u");
       m.is_signed = is_signed;
+      const double relative = designs[d].cells / 64.0;
       m.metrics = {{"area", relative}, {"power", relative}};
       m.metrics_are_estimates = true;
+      if (!Passes(m, filter)) continue;
+      catalog.multipliers.push_back(std::move(m));
+      design_of.push_back(d);
     }
   }
-  Catalog catalog = FilterCatalog(all, filter);
-  catalog.source = "builtin";
   std::vector<Multiplier*> unsigned_of(designs.size(), nullptr), signed_of(designs.size(), nullptr);
-  for (Multiplier& m : catalog.multipliers) {
-    for (size_t d = 0; d < designs.size(); ++d) {
-      if (m.name == designs[d].name + (m.is_signed ? "_s" : "_u")) {
-        (m.is_signed ? signed_of : unsigned_of)[d] = &m;
-      }
-    }
+  for (size_t i = 0; i < catalog.multipliers.size(); ++i) {
+    Multiplier& m = catalog.multipliers[i];
+    (m.is_signed ? signed_of : unsigned_of)[design_of[i]] = &m;
   }
   RunTasks(0, designs.size(), [&](size_t d) {
     if (unsigned_of[d] == nullptr && signed_of[d] == nullptr) return;

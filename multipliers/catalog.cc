@@ -8,14 +8,18 @@
 
 namespace agnapprox {
 
+bool Passes(const Multiplier& m, const CatalogFilter& filter) {
+  if (!absl::StrContains(m.name, filter.name_contains)) return false;
+  if (filter.signedness == Signedness::kSigned && !m.is_signed) return false;
+  if (filter.signedness == Signedness::kUnsigned && m.is_signed) return false;
+  return true;
+}
+
 Catalog FilterCatalog(const Catalog& catalog, const CatalogFilter& filter) {
   Catalog out;
   out.source = catalog.source;
   for (const Multiplier& m : catalog.multipliers) {
-    if (!absl::StrContains(m.name, filter.name_contains)) continue;
-    if (filter.signedness == Signedness::kSigned && !m.is_signed) continue;
-    if (filter.signedness == Signedness::kUnsigned && m.is_signed) continue;
-    out.multipliers.push_back(m);
+    if (Passes(m, filter)) out.multipliers.push_back(m);
   }
   return out;
 }

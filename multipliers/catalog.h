@@ -26,6 +26,9 @@ struct CatalogFilter {
   Signedness signedness = Signedness::kAny;
 };
 
+// True when `m` passes `filter`.
+bool Passes(const Multiplier& m, const CatalogFilter& filter);
+
 // The multipliers of `catalog` that pass `filter`, in catalog order.
 Catalog FilterCatalog(const Catalog& catalog, const CatalogFilter& filter);
 
