@@ -61,6 +61,7 @@ Json MatchingToJson(const MatchingInfo& info, bool with_candidates) {
   Json out = Json::Object();
   out.Set("metric", info.metric)
       .Set("metric_max", info.metric_max)
+      .Set("metrics_are_estimates", info.metrics_are_estimates)
       .Set("opcount", info.opcount)
       .Set("relative_energy_consumption", info.relative_energy_consumption())
       .Set("method", info.method)

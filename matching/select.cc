@@ -142,6 +142,9 @@ absl::StatusOr<MatchingInfo> SelectMultipliers(
   info.compensate_bias = options.compensate_bias;
   info.estimator = options.estimator;
   info.metric_max = *metric_max;
+  for (const Multiplier& m : catalog.multipliers) {
+    info.metrics_are_estimates = info.metrics_are_estimates || m.metrics_are_estimates;
+  }
   for (const LayerTrace& t : traces) info.opcount += t.opcount;
 
   if (options.max_distinct <= 0) {

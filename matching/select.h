@@ -129,6 +129,9 @@ struct MatchingInfo {
   bool compensate_bias = false;
   bool held_out = false;  // whether held_out_* are filled
   Estimator estimator = Estimator::kModel;
+  // Whether the catalog's costs are estimates (the built-in catalog's), not
+  // figures from synthesis or measurement (spec section 2).
+  bool metrics_are_estimates = false;
 
   // sum_l (opcount_l / opcount) * (metric_l / metric_max)
   double relative_energy_consumption() const;

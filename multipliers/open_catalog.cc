@@ -7,6 +7,10 @@
 
 namespace agnapprox {
 
+bool IsBuiltinCatalog(const std::string& spec) {
+  return spec == "builtin" || absl::StartsWith(spec, "builtin:");
+}
+
 absl::StatusOr<Catalog> OpenCatalog(const std::string& spec,
                                     const std::string& base_dir) {
   if (spec == "builtin") return BuiltinCatalog();
@@ -18,6 +22,15 @@ absl::StatusOr<Catalog> OpenCatalog(const std::string& spec,
     return c;
   }
   return LoadCatalog(ResolvePath(base_dir, spec));
+}
+
+absl::StatusOr<Catalog> KeepMatching(const Catalog& catalog, const std::string& substr) {
+  Catalog kept = FilterCatalog(catalog, {substr, Signedness::kAny});
+  if (kept.multipliers.empty()) {
+    return absl::InvalidArgumentError("--catalog_filter=" + substr + ": no entry of " +
+                                      catalog.source + " has it in its name");
+  }
+  return kept;
 }
 
 }  // namespace agnapprox
