@@ -1,9 +1,14 @@
 #include "io/file_io.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -35,11 +40,61 @@ TEST(FileIo, DirectoryIsRefused) {
   EXPECT_NE(r.status().message().find("directory"), std::string::npos);
 }
 
-TEST(FileIo, WriteIntoMissingDirectoryFailsWithoutLeftovers) {
-  absl::Status s = WriteFileAtomically(TempDir() + "/no/such/dir/out", "x");
+// The names in `dir`, sorted.
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = TempDir() + "/" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// A write that fails part-way (the file-size limit stands in for a full
+// disk) leaves the existing file as it was and no temporary beside it.
+TEST(FileIo, AFailedWriteKeepsTheOldFileAndLeavesNoTemporary) {
+  const std::string dir = FreshDir("failed_write");
+  const std::string path = dir + "/out.json";
+  ASSERT_TRUE(WriteFileAtomically(path, "old contents").ok());
+  struct rlimit before;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &before), 0);
+  std::signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  struct rlimit small = before;
+  small.rlim_cur = 4096;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  const absl::Status s = WriteFileAtomically(path, std::string(1 << 20, 'x'));
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &before), 0);
   EXPECT_FALSE(s.ok());
-  struct stat st;
-  EXPECT_NE(stat((TempDir() + "/no").c_str(), &st), 0);
+  EXPECT_NE(s.message().find(path), std::string::npos) << s;
+  absl::StatusOr<std::string> back = ReadFile(path);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, "old contents");
+  EXPECT_EQ(Listing(dir), std::vector<std::string>{"out.json"});
+}
+
+// The rename fails (a folder stands where the file should go): the folder
+// stays, and no temporary is left beside it.
+TEST(FileIo, AFailedRenameLeavesNoTemporary) {
+  const std::string dir = FreshDir("failed_rename");
+  std::filesystem::create_directories(dir + "/out.json/inside");
+  const absl::Status s = WriteFileAtomically(dir + "/out.json", "new");
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(Listing(dir), std::vector<std::string>{"out.json"});
+  EXPECT_TRUE(std::filesystem::is_directory(dir + "/out.json/inside"));
+}
+
+TEST(FileIo, WriteIntoMissingDirectoryFailsAndCreatesNothing) {
+  const std::string dir = FreshDir("missing_dir");
+  absl::Status s = WriteFileAtomically(dir + "/no/such/dir/out", "x");
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(Listing(dir).empty());
 }
 
 TEST(FileIo, ResolveAndDirName) {

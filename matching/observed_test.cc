@@ -203,5 +203,44 @@ TEST(ObserveError, StandardErrorShrinksWithTheRows) {
   EXPECT_LT(once.std_error, once.std);
 }
 
+// The standard error against the delta method written out on the e_ro
+// themselves (two passes, central moments): sqrt((m4 - var^2) / rows) /
+// (2 std), with rows (not rows x outputs) as the independent units. Other
+// plausible formulas (std / sqrt(rows), std / sqrt(rows x outputs), the
+// normal-theory std / sqrt(2 rows)) differ from it on this skewed error.
+TEST(ObserveError, StandardErrorIsTheDeltaMethodOverRows) {
+  std::mt19937_64 rng(9);
+  const Multiplier m = RandomMultiplier(rng, true);
+  const std::vector<int32_t> table = ErrorTable(*ErrorMapFor(m, OperandRange::kSigned));
+  const LayerTrace t = RandomLayer(rng, 300, 5, 25);
+  const TraceIndices x = IndicesOf(t);
+  std::vector<long double> e;
+  for (int64_t r = 0; r < x.rows; ++r) {
+    for (int64_t o = 0; o < x.out; ++o) {
+      int64_t sum = 0;
+      for (int64_t j = 0; j < x.fan_in; ++j) {
+        sum += table[x.features[r * x.fan_in + j] * 256 + x.weights[o * x.fan_in + j]];
+      }
+      e.push_back(static_cast<long double>(sum));
+    }
+  }
+  long double mean = 0;
+  for (long double v : e) mean += v / e.size();
+  long double var = 0, m4 = 0;
+  for (long double v : e) {
+    var += (v - mean) * (v - mean) / e.size();
+    m4 += (v - mean) * (v - mean) * (v - mean) * (v - mean) / e.size();
+  }
+  const double expected =
+      static_cast<double>(std::sqrt((m4 - var * var) / x.rows) / (2 * std::sqrt(var)));
+  const ObservedErrorStats got = ObserveError(x, table, 1);
+  ASSERT_GT(expected, 0);
+  EXPECT_NEAR(got.std, static_cast<double>(std::sqrt(var)), 1e-9 * got.std);
+  EXPECT_NEAR(got.std_error, expected, 1e-6 * expected);
+  // The formula is not one of the naive ones.
+  EXPECT_GT(std::abs(got.std_error - got.std / std::sqrt(static_cast<double>(x.rows))),
+            0.05 * expected);
+}
+
 }  // namespace
 }  // namespace agnapprox

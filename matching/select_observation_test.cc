@@ -95,6 +95,39 @@ TEST(Observation, ASampledTraceIsJudgedTwoStandardErrorsHigh) {
   EXPECT_GE(s.multiplier_performance_metric, w.multiplier_performance_metric);
 }
 
+// A tolerance set between the cheapest candidate's observed_std and
+// observed_std + 2 standard errors: the whole trace takes that candidate,
+// the same rows as a sample of a larger layer must not.
+TEST(Observation, ACandidateInsideTheMarginIsRefusedOnlyForASample) {
+  std::mt19937_64 rng(11);
+  LayerTrace t = RandomLayer(rng, "conv", 25, 2000, 6, 0.3);
+  const Catalog c = RandomCatalog(rng, 10);
+  MatchingOptions options;
+  options.estimator = Estimator::kTrace;
+  options.emit_candidates = true;
+  options.observed = true;
+  LayerTrace sample = t;
+  sample.population_rows = 1000000;
+  absl::StatusOr<MatchingInfo> probe = SelectMultipliers({sample}, c, options);
+  ASSERT_TRUE(probe.ok()) << probe.status();
+  const LayerInfo& p = probe->layers[0];
+  const Candidate* cheapest = &p.candidates[0];
+  for (const Candidate& cand : p.candidates) {
+    if (cand.performance_metric < cheapest->performance_metric) cheapest = &cand;
+  }
+  ASSERT_GT(cheapest->observed_std_error, 0);
+  // max_std is proportional to |max_noise|: put it one standard error above.
+  const double wanted = cheapest->observed_std + cheapest->observed_std_error;
+  t.max_noise = 0.3 * wanted / p.max_std;
+  sample.max_noise = t.max_noise;
+  absl::StatusOr<MatchingInfo> whole = SelectMultipliers({t}, c, options);
+  absl::StatusOr<MatchingInfo> sampled = SelectMultipliers({sample}, c, options);
+  ASSERT_TRUE(whole.ok() && sampled.ok()) << whole.status() << sampled.status();
+  EXPECT_NEAR(whole->layers[0].max_std, wanted, 1e-9 * wanted);
+  EXPECT_EQ(whole->layers[0].multiplier_name, cheapest->name);
+  EXPECT_NE(sampled->layers[0].multiplier_name, cheapest->name);
+}
+
 TEST(Observation, SampleTraceRowsKeepsWholeRowsUnderTheCap) {
   std::mt19937_64 rng(3);
   const LayerTrace t = RandomLayer(rng, "conv", 9, 1000, 4, 0.1);

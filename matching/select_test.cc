@@ -108,10 +108,12 @@ Catalog TieCatalog() {
   Catalog c;
   c.source = "ties";
   c.multipliers.push_back(RandomMultiplier(rng, "exact", true, 0, 1.0));
-  c.multipliers.push_back(RandomMultiplier(rng, "b_noisy", true, 40, 0.5));
-  c.multipliers.push_back(RandomMultiplier(rng, "a_quiet", true, 4, 0.5));
-  c.multipliers.push_back(RandomMultiplier(rng, "z_same", true, 4, 0.5));
-  c.multipliers[3].products = c.multipliers[2].products;  // identical to a_quiet
+  // Same cost: the noisy one wins by name alone, so only the std step
+  // makes b_quiet the choice; c_same ties b_quiet on std and loses by name.
+  c.multipliers.push_back(RandomMultiplier(rng, "a_noisy", true, 40, 0.5));
+  c.multipliers.push_back(RandomMultiplier(rng, "b_quiet", true, 4, 0.5));
+  c.multipliers.push_back(RandomMultiplier(rng, "c_same", true, 4, 0.5));
+  c.multipliers[3].products = c.multipliers[2].products;  // identical to b_quiet
   return c;
 }
 
@@ -121,7 +123,7 @@ TEST(Select, TiesGoToSmallerStdThenSmallerName) {
   MatchingOptions options;
   absl::StatusOr<LayerInfo> info = SelectLayerMultiplier(t, TieCatalog(), 0.5, options);
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_EQ(info->multiplier_name, "a_quiet");
+  EXPECT_EQ(info->multiplier_name, "b_quiet");
 }
 
 TEST(Select, SigmaSignIsIgnored) {
@@ -146,7 +148,7 @@ TEST(Select, NoQualifyingMultiplierNamesLayerAndLeastStd) {
   const std::string m(info.status().message());
   EXPECT_NE(m.find("layer conv9"), std::string::npos) << m;
   EXPECT_NE(m.find("least predicted_std"), std::string::npos) << m;
-  EXPECT_NE(m.find("a_quiet"), std::string::npos) << m;
+  EXPECT_NE(m.find("b_quiet"), std::string::npos) << m;
 }
 
 TEST(Select, EmptyCatalogAndMissingMetricAreErrors) {
