@@ -22,10 +22,10 @@ absl::StatusOr<MatchingInfo> MatchOnTraces(ApproxNetImpl& net, const Dataset& tr
   if (absl::Status s = CheckTraceSamples(train.size(), n); !s.ok()) return s;
   // Large layers keep a seeded sample of their rows (--trace_codes).
   absl::StatusOr<std::vector<LayerTrace>> traces =
-      TraceNet(net, train.images.slice(0, 0, n), o.trace_codes, o.seed);
+      TraceNet(net, train.Images(0, n), o.trace_codes, o.seed);
   if (!traces.ok()) return traces.status();
   absl::StatusOr<std::vector<LayerTrace>> held_out = TraceNet(
-      net, train.images.slice(0, n, std::min(2 * n, train.size())), o.trace_codes, o.seed + 1);
+      net, train.Images(n, std::min(2 * n, train.size())), o.trace_codes, o.seed + 1);
   if (!held_out.ok()) return held_out.status();
   if (absl::Status s = WriteLayerTraces(*traces, trace_dir + "/traces.txtpb"); !s.ok()) return s;
   if (absl::Status s = WriteLayerTraces(*held_out, trace_dir + "/held_out.txtpb"); !s.ok()) {

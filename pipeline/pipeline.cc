@@ -31,6 +31,7 @@
 #include "nets/zoo/registry.h"
 #include "pipeline/internal/share.h"
 #include "pipeline/pipeline_run.h"
+#include "pipeline/comparison.h"
 #include "pipeline/matching_stage.h"
 #include "pipeline/pipeline_state.pb.h"
 #include "pipeline/report.h"
@@ -122,17 +123,53 @@ absl::Status Pipeline::Match() {
         Path("state.txtpb"), ": the run has no QAT calibration accuracy (older version); "
         "start it again without --resume"));
   }
+  // The verified selection traces, measures and deploys on QAT's weights:
+  // its target is QAT's calibration accuracy, which the exact product
+  // everywhere reproduces on them whatever noise training at a high lambda
+  // did to the gradient-search weights. Gradient search contributes the
+  // tolerances (sigma), restored below. agnapprox's tolerance rule stays on
+  // the gradient-search weights.
+  const std::string weights = MatchedWeights(o_.selection);
+  if (weights != "gradient_search") {
+    // Rank 0 alone: the other ranks take these weights in Redeploy.
+    if (absl::Status s = LoadWeights(*net_, Checkpoint(weights)); !s.ok()) return s;
+    torch::NoGradGuard no_grad;
+    int i = 0;
+    for (auto& [name, layer] : net_->approx_layers()) {
+      if (i >= state_.layers_size() || state_.layers(i).name() != name) {
+        return absl::InternalError("the network's layers are not the gradient-search layers");
+      }
+      layer->sigma.fill_(state_.layers(i++).sigma());
+    }
+  }
+  state_.set_matched_weights(weights);
   absl::StatusOr<MatchingInfo> info =
       MatchOnTraces(*net_, train_, calibration_, catalog_, o_,
                     qat == state_.accuracy().end() ? 0.0 : qat->second, Path("traces"),
                     state_.mutable_selection());
   if (!info.ok()) return info.status();
-  const std::string json =
-      MatchingToJson(*info, false).Set("selection", SelectionJson(state_.selection())).Dump();
+  Json matching = MatchingToJson(*info, false);
+  matching.Set("selection", SelectionJson(state_.selection()));
+  // An imported network's multiplications that stay exact (attention's
+  // MatMul of two activations), measured by the traced forward passes.
+  if (auto onnx = std::dynamic_pointer_cast<OnnxNetImpl>(net_);
+      onnx != nullptr && !onnx->exact_layers().empty()) {
+    Json exact = Json::Array();
+    int64_t exact_ops = 0;
+    for (const auto& [name, ops] : onnx->exact_layers()) {
+      exact.Push(Json::Object().Set("name", name).Set("opcount", ops));
+      exact_ops += ops;
+    }
+    matching.Set("exact_layers", std::move(exact))
+        .Set("approximable_share",
+             static_cast<double>(info->opcount) / static_cast<double>(info->opcount + exact_ops));
+  }
+  const std::string json = matching.Dump();
   if (absl::Status s = WriteFileAtomically(Path("matching.json"), json); !s.ok()) return s;
   state_.set_matching_json(json);
   state_.set_relative_energy(info->relative_energy_consumption());
   state_.set_matching_method(info->method);
+  state_.set_metrics_are_estimates(info->metrics_are_estimates);
   if (info->layers.size() != static_cast<size_t>(state_.layers_size())) {
     return absl::InternalError("the traced layers are not the gradient-search layers");
   }
@@ -160,18 +197,20 @@ absl::Status Pipeline::Match() {
     absl::StrAppend(&choice, choice.empty() ? "" : ", ", l.name, " ", l.multiplier_name);
   }
   const proto::SelectionRecord& sel = state_.selection();
+  const std::string compared = ComparisonText(sel);
   return Finish("matching", std::chrono::duration<double>(Clock::now() - start).count(),
-                absl::StrFormat("%s selection, relative energy %.4f; %s; calibration accuracy "
-                                "%.4f (QAT %.4f, %d measurements); %d of %d layers within "
-                                "tolerance on held-out images; uniform %s",
-                                sel.method(), info->relative_energy_consumption(), choice,
-                                sel.chosen_calibration_accuracy(), sel.qat_calibration_accuracy(),
-                                sel.measurements(), state_.held_out_within_tolerance(),
-                                info->layers.size(), state_.uniform_multiplier()));
+                absl::StrFormat("%s selection on the %s weights, relative energy %.4f%s; %s; "
+                                "QAT calibration accuracy %.4f, %d measurements; %d of %d "
+                                "layers within tolerance on held-out images%s",
+                                sel.method(), weights, info->relative_energy_consumption(),
+                                info->metrics_are_estimates ? " (estimated costs)" : "", choice,
+                                sel.qat_calibration_accuracy(), sel.measurements(),
+                                state_.held_out_within_tolerance(), info->layers.size(),
+                                compared.empty() ? "" : "\n[pipeline]   " + compared));
 }
 
 absl::Status Pipeline::Redeploy() {
-  if (absl::Status s = LoadCheckpoint("gradient_search"); !s.ok()) return s;
+  if (absl::Status s = LoadCheckpoint(MatchedWeightsOf(state_)); !s.ok()) return s;
   if (absl::Status s = DeployMultipliers(*net_, ChosenMultipliers(state_), catalog_); !s.ok()) {
     return s;
   }
@@ -212,7 +251,8 @@ absl::Status Pipeline::Retrain() {
 
 absl::Status Pipeline::Uniform() {
   const auto start = Clock::now();
-  if (absl::Status s = LoadCheckpoint("gradient_search"); !s.ok()) return s;
+  // The same weights as the choice, for a fair comparison.
+  if (absl::Status s = LoadCheckpoint(MatchedWeightsOf(state_)); !s.ok()) return s;
   const Multiplier* m = FindMultiplier(catalog_, state_.uniform_multiplier());
   if (m == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(

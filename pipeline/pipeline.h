@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "matching/select.h"
@@ -38,7 +39,17 @@ struct PipelineOptions {
   std::string model;
   std::string dataset = "fashion_mnist";
   std::string data_dir;           // default: Debian's Fashion-MNIST
+  // folder and npy data sets (spec section 9): the crop's side (0: the
+  // network's input size, else 224), the shorter side before cropping (-1:
+  // round(S * 256 / 224); 0: none), normalisation (empty: ImageNet's), and
+  // whether training augments (random crop and flip).
+  int64_t image_size = 0;
+  int64_t resize = -1;
+  std::vector<double> mean, std;
+  bool augment = true;
   std::string catalog = "builtin:_s";
+  std::string catalog_filter;     // keep the entries whose name contains it
+
   std::string metric = "power";
   int max_distinct = 0;
   int64_t batch_size = 128;
@@ -66,7 +77,7 @@ struct PipelineOptions {
   // Subtract each neuron's predicted systematic error at deployment, and
   // match on the error left after it.
   bool compensate_bias = false;
-  Selection selection = Selection::kTolerance;
+  Selection selection = Selection::kVerified;
   // kVerified: the cheapest assignment whose calibration accuracy is at
   // least QAT's calibration accuracy minus this many points.
   double accuracy_budget = 1.0;

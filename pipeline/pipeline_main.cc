@@ -21,6 +21,7 @@
 #include "io/command_line.h"
 #include "io/file_io.h"
 #include "io/heap.h"
+#include "multipliers/open_catalog.h"
 #include "nets/data/open_dataset.h"
 #include "nets/training/distributed.h"
 #include "nets/zoo/registry.h"
@@ -42,8 +43,25 @@ ABSL_FLAG(std::string, dataset, "fashion_mnist",
           absl::StrCat("data set: ", absl::StrJoin(agnapprox::DatasetNames(), ", ")));
 ABSL_FLAG(std::string, data_dir, "",
           "folder of the data set's files (default: Debian's Fashion-MNIST for fashion_mnist)");
+ABSL_FLAG(int64_t, image_size, 0,
+          "folder and npy data sets: the side S of the square crop the network sees (default: the "
+          "network's input size, else 224)");
+ABSL_FLAG(int64_t, resize, -1,
+          "folder and npy data sets: resize the shorter side to R before cropping (default "
+          "round(S * 256 / 224); 0: not resized, images must be at least S x S)");
+ABSL_FLAG(std::string, mean, "",
+          "folder and npy data sets: per-channel mean of pixels / 255 (default ImageNet's "
+          "0.485,0.456,0.406; one value serves every channel)");
+ABSL_FLAG(std::string, std, "",
+          "folder and npy data sets: per-channel std (default ImageNet's 0.229,0.224,0.225)");
+ABSL_FLAG(std::string, augment, "",
+          "folder and npy data sets: training augmentation, random_crop_flip (default: a seeded "
+          "random S x S crop and a horizontal flip with probability 1/2) or none");
 ABSL_FLAG(std::string, catalog, "builtin:_s", "catalog file, 'builtin' or 'builtin:FILTER'");
-ABSL_FLAG(std::string, metric, "power", "cost metric: power, area, delay, pdp");
+ABSL_FLAG(std::string, catalog_filter, "",
+          "keep only the catalog's entries whose name contains this (any catalog)");
+ABSL_FLAG(std::string, metric, "power",
+          "cost metric: any key the catalog's entries carry (power, area, delay, pdp, cells, ...)");
 ABSL_FLAG(int32_t, max_distinct, 0, "at most this many distinct multipliers; 0 = no limit");
 ABSL_FLAG(int64_t, batch_size, 128, "training batch size");
 ABSL_FLAG(int32_t, threads, 0,
@@ -72,10 +90,12 @@ ABSL_FLAG(std::string, estimator, "model",
 ABSL_FLAG(bool, compensate_bias, false,
           "subtract each neuron's predicted systematic error at deployment, and match on "
           "the error left after it");
-ABSL_FLAG(std::string, selection, "tolerance",
-          "how the multipliers are chosen: tolerance (agnapprox's rule: the cheapest within "
-          "each layer's tolerance) or verified (that choice improved by accuracy measured on "
-          "the calibration images, within --accuracy_budget)");
+ABSL_FLAG(std::string, selection, "verified",
+          "how the multipliers are chosen: verified (the cheapest assignment whose accuracy, "
+          "measured on the calibration images with QAT's weights, is within --accuracy_budget "
+          "of QAT's; the error model orders the search) or tolerance (agnapprox's rule: the "
+          "cheapest multiplier within each layer's learned tolerance, on the gradient-search "
+          "weights)");
 ABSL_FLAG(double, accuracy_budget, 1.0,
           "--selection=verified: points of calibration accuracy the choice may lose against "
           "QAT");
@@ -102,7 +122,8 @@ namespace {
 
 constexpr char kUsage[] =
     "pipeline [--quick] [--resume] [--net=lenet5] [--data_dir=DIR] [--catalog=...] "
-    "[--epochs=baseline=2,qat=1,gradient_search=1,approx=1] [--output_dir=DIR] ...";
+    "[--selection=verified|tolerance] [--epochs=baseline=N,qat=N,gradient_search=N,approx=N] "
+    "[--output_dir=DIR] ...";
 
 // STAGE=VALUE,... for --epochs (non-negative integers) and --lr (positive
 // numbers).
@@ -132,6 +153,76 @@ absl::StatusOr<std::map<std::string, T>> ParseStageValues(const std::string& fla
   return out;
 }
 
+// One to three numbers, e.g. "0.485,0.456,0.406", for --mean and --std.
+std::vector<double> ParseChannelValues(const std::string& flag, const std::string& text,
+                                       bool positive) {
+  std::vector<double> v;
+  if (text.empty()) return v;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    double x;
+    if (!absl::SimpleAtod(item, &x) || !std::isfinite(x) || (positive && !(x > 0))) {
+      UsageError(absl::StrCat("--", flag, "=", text, ": '", item, "' is not a ",
+                              positive ? "positive " : "", "number"));
+    }
+    v.push_back(x);
+  }
+  if (v.size() != 1 && v.size() != 3) {
+    UsageError(absl::StrCat("--", flag, "=", text, ": give one value or three"));
+  }
+  return v;
+}
+
+// --image_size, --resize, --mean, --std, --augment: only with the folder and
+// npy data sets (spec section 9).
+void ParseImageFlags(PipelineOptions* o) {
+  o->image_size = absl::GetFlag(FLAGS_image_size);
+  o->resize = absl::GetFlag(FLAGS_resize);
+  o->mean = ParseChannelValues("mean", absl::GetFlag(FLAGS_mean), false);
+  o->std = ParseChannelValues("std", absl::GetFlag(FLAGS_std), true);
+  const std::string augment = absl::GetFlag(FLAGS_augment);
+  if (!augment.empty() && augment != "none" && augment != "random_crop_flip") {
+    UsageError("--augment=" + augment + ": expected random_crop_flip or none");
+  }
+  o->augment = augment != "none";
+  if (o->image_size < 0 || o->image_size > 4096) {
+    UsageError(absl::StrCat("--image_size=", o->image_size, ": must be within 1..4096"));
+  }
+  if (o->resize < -1 || o->resize > 8192) {
+    UsageError(absl::StrCat("--resize=", o->resize, ": must be within 0..8192 (0: none)"));
+  }
+  const char* given = o->image_size != 0      ? "--image_size"
+                      : o->resize != -1       ? "--resize"
+                      : !o->mean.empty()      ? "--mean"
+                      : !o->std.empty()       ? "--std"
+                      : !augment.empty()      ? "--augment"
+                                              : nullptr;
+  if (given != nullptr && !TakesImageOptions(o->dataset)) {
+    UsageError(absl::StrCat(given, " applies to --dataset=folder and --dataset=npy, not --dataset=",
+                            o->dataset));
+  }
+}
+
+// The numeric flags' ranges (spec section 6: a value outside a flag's
+// range is a usage error, exit 2, before any work).
+void CheckFlagValues(const PipelineOptions& o) {
+  auto need = [](bool ok, const std::string& flag, double value, const char* range) {
+    if (!ok) UsageError(absl::StrCat("--", flag, "=", value, ": must be ", range));
+  };
+  need(std::isfinite(o.lambda) && o.lambda >= 0, "lambda", o.lambda, "a finite number >= 0");
+  need(std::isfinite(o.sigma_max) && o.sigma_max > 0, "sigma_max", o.sigma_max,
+       "a finite number > 0");
+  need(std::isfinite(o.initial_noise) && o.initial_noise >= 0, "initial_noise", o.initial_noise,
+       "a finite number >= 0");
+  need(o.threads >= 0, "threads", o.threads, ">= 0 (0: one per core)");
+  need(o.batch_size > 0, "batch_size", static_cast<double>(o.batch_size), "positive");
+  need(o.trace_samples > 0, "trace_samples", static_cast<double>(o.trace_samples), "positive");
+  need(o.num_samples >= 0, "num_samples", static_cast<double>(o.num_samples),
+       ">= 0 (0: every row)");
+  need(o.max_distinct >= 0, "max_distinct", o.max_distinct, ">= 0 (0: no limit)");
+  need(o.train_limit >= 0, "train_limit", static_cast<double>(o.train_limit), ">= 0 (0: all)");
+  if (o.metric.empty()) UsageError("--metric: must name a metric of the catalog");
+}
+
 }  // namespace
 }  // namespace agnapprox
 
@@ -150,14 +241,26 @@ int main(int argc, char** argv) {
   PipelineOptions o;
   if (absl::GetFlag(FLAGS_quick)) ApplyQuick(&o);
   if (!absl::GetFlag(FLAGS_net).empty()) o.net = absl::GetFlag(FLAGS_net);
+  if (const std::vector<std::string> nets = NetNames();
+      std::find(nets.begin(), nets.end(), o.net) == nets.end()) {
+    UsageError(absl::StrCat("--net: unknown network '", o.net,
+                            "' (available: ", absl::StrJoin(nets, ", "), ")"));
+  }
   if (!absl::GetFlag(FLAGS_model).empty()) {
     if (!absl::GetFlag(FLAGS_net).empty()) UsageError("--net and --model exclude each other");
     o.model = UserPath(absl::GetFlag(FLAGS_model));
   }
   o.dataset = absl::GetFlag(FLAGS_dataset);
+  if (const std::vector<std::string> sets = DatasetNames();
+      std::find(sets.begin(), sets.end(), o.dataset) == sets.end()) {
+    UsageError(absl::StrCat("--dataset: unknown data set '", o.dataset,
+                            "' (available: ", absl::StrJoin(sets, ", "), ")"));
+  }
+  ParseImageFlags(&o);
   o.data_dir = absl::GetFlag(FLAGS_data_dir).empty() ? "" : UserPath(absl::GetFlag(FLAGS_data_dir));
   const std::string catalog = absl::GetFlag(FLAGS_catalog);
-  o.catalog = catalog.rfind("builtin", 0) == 0 ? catalog : UserPath(catalog);
+  o.catalog = IsBuiltinCatalog(catalog) ? catalog : UserPath(catalog);
+  o.catalog_filter = absl::GetFlag(FLAGS_catalog_filter);
   o.metric = absl::GetFlag(FLAGS_metric);
   o.max_distinct = absl::GetFlag(FLAGS_max_distinct);
   o.batch_size = absl::GetFlag(FLAGS_batch_size);
@@ -176,50 +279,54 @@ int main(int argc, char** argv) {
   o.trace_samples = absl::GetFlag(FLAGS_trace_samples);
   o.num_samples = absl::GetFlag(FLAGS_num_samples);
   o.trace_codes = absl::GetFlag(FLAGS_trace_codes);
-  if (o.trace_codes < 0) FailWith(absl::InvalidArgumentError("--trace_codes: must be >= 0"));
+  if (o.trace_codes < 0) UsageError("--trace_codes: must be >= 0");
   o.resume = absl::GetFlag(FLAGS_resume);
   o.compensate_bias = absl::GetFlag(FLAGS_compensate_bias);
   if (const std::string sel = absl::GetFlag(FLAGS_selection); sel == "verified") {
     o.selection = Selection::kVerified;
   } else if (sel != "tolerance") {
-    FailWith(absl::InvalidArgumentError(absl::StrCat(
-        "--selection: unknown selection '", sel, "' (expected tolerance or verified)")));
+    UsageError(absl::StrCat("--selection: unknown selection '", sel,
+                            "' (expected verified or tolerance)"));
   }
   o.accuracy_budget = absl::GetFlag(FLAGS_accuracy_budget);
   if (!(o.accuracy_budget >= 0 && o.accuracy_budget <= 100)) {
-    FailWith(absl::InvalidArgumentError("--accuracy_budget: must be within 0..100 points"));
+    UsageError(absl::StrCat("--accuracy_budget=", o.accuracy_budget,
+                            ": must be within 0..100 points"));
   }
   o.calibration_images = absl::GetFlag(FLAGS_calibration_images);
+  if (o.selection == Selection::kVerified && o.calibration_images == 0) {
+    UsageError("--calibration_images=0: --selection=verified measures on calibration images "
+               "(give some, or --selection=tolerance)");
+  }
   if (o.calibration_images < -1) {
-    FailWith(absl::InvalidArgumentError("--calibration_images: must be -1 (automatic) or >= 0"));
+    UsageError(absl::StrCat("--calibration_images=", o.calibration_images,
+                            ": must be -1 (automatic) or >= 0"));
   }
   if (const std::string g = absl::GetFlag(FLAGS_retrain_gradient); g == "table") {
     o.table_gradient = true;
   } else if (g != "ste") {
-    FailWith(absl::InvalidArgumentError(
-        absl::StrCat("--retrain_gradient: unknown gradient '", g, "' (expected ste or table)")));
+    UsageError(absl::StrCat("--retrain_gradient: unknown gradient '", g,
+                            "' (expected ste or table)"));
   }
   absl::StatusOr<Estimator> estimator = ParseEstimator(absl::GetFlag(FLAGS_estimator));
-  if (!estimator.ok()) FailWith(estimator.status());
+  if (!estimator.ok()) UsageError(std::string(estimator.status().message()));
   o.estimator = *estimator;
   absl::StatusOr<std::map<std::string, int>> epochs =
       ParseStageValues<int>("epochs", absl::GetFlag(FLAGS_epochs));
-  if (!epochs.ok()) FailWith(epochs.status());
+  if (!epochs.ok()) UsageError(std::string(epochs.status().message()));
   for (const auto& [stage, n] : *epochs) o.epochs[stage] = n;
   absl::StatusOr<std::map<std::string, double>> lr =
       ParseStageValues<double>("lr", absl::GetFlag(FLAGS_lr));
-  if (!lr.ok()) FailWith(lr.status());
+  if (!lr.ok()) UsageError(std::string(lr.status().message()));
   o.lr = *lr;
-  if (o.batch_size <= 0) FailWith(absl::InvalidArgumentError("--batch_size: must be positive"));
-  if (o.trace_samples <= 0) FailWith(absl::InvalidArgumentError("--trace_samples: must be positive"));
+  CheckFlagValues(o);
   std::vector<double> lambdas;
   const std::string sweep = absl::GetFlag(FLAGS_sweep_lambda);
   if (!sweep.empty()) {
     for (absl::string_view item : absl::StrSplit(sweep, ',')) {
       double v;
-      if (!absl::SimpleAtod(item, &v) || !(v >= 0)) {
-        FailWith(absl::InvalidArgumentError(
-            absl::StrCat("--sweep_lambda: '", item, "' is not a non-negative number")));
+      if (!absl::SimpleAtod(item, &v) || !(v >= 0) || !std::isfinite(v)) {
+        UsageError(absl::StrCat("--sweep_lambda: '", item, "' is not a non-negative number"));
       }
       lambdas.push_back(v);
     }

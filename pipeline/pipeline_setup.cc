@@ -81,8 +81,21 @@ absl::Status Pipeline::Setup() {
                                                    absl::StrJoin(NetNames(), ", "), ")"));
   }
   if (absl::Status s = net_->CheckSupported(); !s.ok()) return s;
-  absl::StatusOr<DataSplits> data = OpenDataset(o_.dataset, o_.data_dir);
+  // A streamed data set is prepared for the network: its channels, and its
+  // input size where the network fixes one (else --image_size, else 224).
+  ImageOptions images;
+  const std::vector<int64_t> input = net_->input_shape();
+  if (input.size() == 3 && input[0] > 0) images.channels = input[0];
+  images.image_size = o_.image_size > 0 ? o_.image_size
+                      : input.size() == 3 && input[1] > 0 ? input[1]
+                                                          : 224;
+  images.resize = o_.resize;
+  if (!o_.mean.empty()) images.mean = o_.mean;
+  if (!o_.std.empty()) images.std = o_.std;
+  images.augment = o_.augment;
+  absl::StatusOr<DataSplits> data = OpenDataset(o_.dataset, o_.data_dir, images);
   if (!data.ok()) return data.status();
+  if (!data->note.empty()) Say(data->note);
   const int64_t calibration =
       o_.calibration_images >= 0 ? o_.calibration_images
                                  : std::min<int64_t>(5000, data->train.size() / 10);
@@ -97,12 +110,17 @@ absl::Status Pipeline::Setup() {
   test_ = data->test;
   augment_ = data->augment;
   if (absl::Status s = CheckTraceSamples(train_.size(), o_.trace_samples); !s.ok()) return s;
-  const std::vector<int64_t> shape(train_.images.sizes().begin() + 1, train_.images.sizes().end());
+  const std::vector<int64_t> shape = train_.image_shape();
   if (imported != nullptr) {
-    // Every data set here has ten classes.
-    if (absl::Status s = imported->CheckData(shape, 10, "--dataset=" + o_.dataset); !s.ok()) {
+    if (absl::Status s = imported->CheckData(shape, data->classes, "--dataset=" + o_.dataset);
+        !s.ok()) {
       return s;
     }
+  } else if (data->classes > 10) {
+    // Every built-in network has ten outputs.
+    return absl::InvalidArgumentError(absl::StrCat("--net=", o_.net, " has 10 outputs but --dataset=",
+                                                   o_.dataset, " has ", data->classes,
+                                                   " classes"));
   } else if (shape != net_->input_shape()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--net=", o_.net, " takes ", ShapeText(net_->input_shape()), " images but --dataset=",
@@ -110,6 +128,10 @@ absl::Status Pipeline::Setup() {
   }
   absl::StatusOr<Catalog> catalog = OpenCatalog(o_.catalog, "");
   if (!catalog.ok()) return catalog.status();
+  if (!o_.catalog_filter.empty()) {
+    catalog = KeepMatching(*catalog, o_.catalog_filter);
+    if (!catalog.ok()) return catalog.status();
+  }
   catalog_ = *catalog;
   if (absl::StatusOr<double> m = MetricMax(catalog_, o_.metric); !m.ok()) return m.status();
   return lead_ ? StartState() : absl::OkStatus();

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "pipeline/internal/svg.h"
+#include "pipeline/comparison.h"
 
 namespace agnapprox {
 
@@ -22,6 +23,7 @@ std::string SelectionSection(const proto::PipelineState& s, double test_before) 
       Escape(r.method()), r.calibration_images(), r.qat_calibration_accuracy(),
       r.chosen_calibration_accuracy(), r.chosen_relative_energy(), test_before);
   if (r.method() != "verified") return html + "</p>";
+  absl::StrAppend(&html, " Compared ", Escape(ComparisonText(r)), ".");
   absl::StrAppendFormat(&html,
                         " Budget %g points (target %.4f); the tolerance rule's choice: %.4f at "
                         "%.3f; %d assignments measured in %.0f s.</p>",
@@ -160,12 +162,16 @@ std::string RenderReport(const proto::PipelineState& s) {
       "td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}th{background:#eee}"
       "td:first-child,td:nth-child(2){text-align:left}"
       "</style></head><body><h1>agnapprox: ", Escape(s.net()), "</h1>",
-      absl::StrFormat("<p>Relative energy of the multiplications: <b>%.3f</b> "
+      absl::StrFormat("<p>Relative energy of the multiplications: <b>%.3f</b>%s "
                       "(catalog %s, metric %s, %s selection, estimator %s%s; uniform %s: "
                       "%.3f). Accuracy: QAT %.4f, approximate after retraining <b>%.4f</b>. "
                       "On held-out images <b>%d of %d</b> layers stay within their "
                       "tolerance.%s</p>",
-                      s.relative_energy(), Escape(s.catalog()), Escape(s.metric()),
+                      s.relative_energy(),
+                      s.metrics_are_estimates() ? " (estimated: the built-in catalog's costs "
+                                                  "are a first-order model, not synthesis)"
+                                                : "",
+                      Escape(s.catalog()), Escape(s.metric()),
                       Escape(s.matching_method()), Escape(s.estimator()),
                       s.compensate_bias() ? ", bias compensated" : "",
                       Escape(s.uniform_multiplier()), s.uniform_relative_energy(),

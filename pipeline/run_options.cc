@@ -29,6 +29,7 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"initial_noise", "gradient_search", Exact(o.initial_noise)},
       {"sigma_max", "gradient_search", Exact(o.sigma_max)},
       {"catalog", "matching", o.catalog},
+      {"catalog_filter", "matching", o.catalog_filter},
       {"metric", "matching", o.metric},
       {"max_distinct", "matching", absl::StrCat(o.max_distinct)},
       {"trace_samples", "matching", absl::StrCat(o.trace_samples)},
@@ -40,6 +41,19 @@ std::vector<RunOption> ResultOptions(const PipelineOptions& o) {
       {"accuracy_budget", "matching", Exact(o.accuracy_budget)},
       {"retrain_gradient", "approx", o.table_gradient ? "table" : "ste"},
   };
+  // The streamed data sets' preprocessing (spec section 9).
+  if (o.dataset == "folder" || o.dataset == "npy") {
+    auto list = [](const std::vector<double>& v) {
+      std::string text;
+      for (double x : v) absl::StrAppend(&text, text.empty() ? "" : ",", Exact(x));
+      return text.empty() ? std::string("default") : text;
+    };
+    out.push_back({"image_size", "baseline", absl::StrCat(o.image_size)});
+    out.push_back({"resize", "baseline", absl::StrCat(o.resize)});
+    out.push_back({"mean", "baseline", list(o.mean)});
+    out.push_back({"std", "baseline", list(o.std)});
+    out.push_back({"augment", "baseline", o.augment ? "random_crop_flip" : "none"});
+  }
   // Epoch overrides: "network's default" unless given.
   for (const char* stage : {"baseline", "qat", "gradient_search", "approx"}) {
     auto it = o.epochs.find(stage);

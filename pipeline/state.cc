@@ -115,6 +115,14 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
   return WriteRunSeed(*seed, dir);
 }
 
+std::string MatchedWeights(Selection selection) {
+  return selection == Selection::kVerified ? "qat" : "gradient_search";
+}
+
+std::string MatchedWeightsOf(const proto::PipelineState& state) {
+  return state.has_matched_weights() ? state.matched_weights() : "gradient_search";
+}
+
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state) {
   std::vector<LayerMultiplier> chosen;
   for (const proto::LayerRecord& l : state.layers()) {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "deploy/deploy.h"
+#include "pipeline/pipeline.h"
 #include "pipeline/pipeline_state.pb.h"
 
 namespace agnapprox {
@@ -39,6 +40,15 @@ absl::Status SeedRunFrom(const std::string& from_dir, const std::string& last_st
 absl::StatusOr<proto::RunSeed> ReadRunSeed(const std::string& from_dir,
                                             const std::string& last_stage);
 absl::Status WriteRunSeed(const proto::RunSeed& seed, const std::string& dir);
+
+// The checkpoint a selection traces, measures and deploys on: "qat" for
+// the verified selection (its target is QAT's calibration accuracy, which
+// the exact product everywhere reproduces on QAT's weights), else
+// "gradient_search" (agnapprox's rule).
+std::string MatchedWeights(Selection selection);
+
+// The checkpoint `state`'s matching used (older states: gradient_search).
+std::string MatchedWeightsOf(const proto::PipelineState& state);
 
 // The chosen multiplier of every layer, in order.
 std::vector<LayerMultiplier> ChosenMultipliers(const proto::PipelineState& state);

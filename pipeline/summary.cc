@@ -3,6 +3,7 @@
 #include "nets/training/distributed.h"
 
 #include "absl/strings/str_cat.h"
+#include "pipeline/comparison.h"
 #include "pipeline/state.h"
 
 namespace agnapprox {
@@ -39,12 +40,15 @@ absl::StatusOr<Json> PipelineSummary(const proto::PipelineState& state, const Pi
       .Set("compensate_bias", state.compensate_bias())
       .Set("retrain_gradient", o.table_gradient ? "table" : "ste")
       .Set("relative_energy_consumption", state.relative_energy())
+      .Set("metrics_are_estimates", state.metrics_are_estimates())
+      .Set("matched_weights", MatchedWeightsOf(state))
       .Set("held_out_layers_within_tolerance", state.held_out_within_tolerance())
       .Set("selection", state.selection().method())
       .Set("calibration_images", state.calibration_images())
       .Set("qat_calibration_accuracy", state.selection().qat_calibration_accuracy())
       .Set("calibration_accuracy_before_retraining",
            state.selection().chosen_calibration_accuracy())
+      .Set("comparison", ComparisonJson(state.selection()))
       .Set("layers", state.layers_size())
       .Set("sigma", std::move(sigma))
       .Set("matching", Json::Raw(state.matching_json()));
