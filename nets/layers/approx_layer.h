@@ -118,6 +118,12 @@ class ApproxLayerImpl : public torch::nn::Module {
   // Multiplications per inference (per sample). Conv layers know it after
   // their first forward; Linear layers from the start.
   int64_t opcount() const { return opcount_; }
+  // A Linear layer applied to every row of a sample ([N, T, D] tokens, or
+  // channels-last [N, H, W, C] pixels, reshaped to N*T rows): T rows per
+  // sample, so opcount() = T * in * out. Default 1.
+  void set_rows_per_sample(int64_t rows) {
+    if (!is_conv_ && rows > 0) opcount_ = rows * in_ * out_;
+  }
   int64_t fan_in() const { return fan_in_; }
   bool is_conv() const { return is_conv_; }
 

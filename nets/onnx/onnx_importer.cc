@@ -24,13 +24,23 @@ absl::Status OnnxImporter::Import(const onnx::ModelProto& model) {
     constants_[t.name()] = *v;
   }
   if (absl::Status s = ReadInput(g); !s.ok()) return s;
-  if (g.output_size() != 1) {
-    return Fail(absl::StrCat("the graph has ", g.output_size(), " outputs (one is supported)"));
-  }
+  if (g.output_size() < 1) return Fail("the graph has no output");
   absl::StatusOr<std::vector<int>> order = TopologicalOrder(g);
   if (!order.ok()) return order.status();
   for (int i : *order) {
     if (absl::Status s = AddNode(g, g.node(i)); !s.ok()) return s;
+  }
+  for (const onnx::ValueInfoProto& o : g.output()) {
+    const std::string& out = o.name();
+    if (auto it = values_.find(out); it != values_.end()) {
+      net_.outputs_.push_back(it->second);
+    } else if (IsConstant(out)) {
+      net_.outputs_.push_back(ConstantSlot(out));
+    } else if (out == softmax_output_) {
+      net_.outputs_.push_back(values_.at(softmax_input_));
+    } else {
+      return Fail("the graph's output '" + out + "' is not computed by any node");
+    }
   }
   const std::string& out = g.output(0).name();
   auto it = values_.find(softmax_output_ == out ? softmax_input_ : out);
@@ -38,7 +48,6 @@ absl::Status OnnxImporter::Import(const onnx::ModelProto& model) {
     return Fail("the graph's output '" + out + "' does not depend on its input");
   }
   net_.output_ = it->second;
-  net_.num_values_ = static_cast<int>(values_.size());
   return absl::OkStatus();
 }
 
@@ -59,36 +68,32 @@ absl::Status OnnxImporter::ReadOpset(const onnx::ModelProto& model) {
     if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
   }
   if (opset_ < 6 || opset_ > 18) {
-    return Fail(opset_ == 0 ? std::string("no ai.onnx opset_import (is this an ONNX model?)")
+    return Fail(opset_ == 0 ? std::string("no ai.onnx opset_import: only ONNX's default domain "
+                                          "is supported (is this an ONNX model?)")
                             : absl::StrCat("opset ", opset_, " is not supported (6 to 18 are)"));
   }
   return absl::OkStatus();
 }
 
 absl::Status OnnxImporter::ReadInput(const onnx::GraphProto& g) {
-  const onnx::ValueInfoProto* input = nullptr;
   for (const onnx::ValueInfoProto& v : g.input()) {
     if (constants_.count(v.name())) continue;  // IR < 4 lists initializers as inputs
-    if (input != nullptr) {
-      return Fail(absl::StrCat("the graph has more than one input ('", input->name(), "', '",
-                               v.name(), "'); one is supported"));
-    }
-    input = &v;
-  }
-  if (input == nullptr) return Fail("the graph has no input");
-  values_[input->name()] = 0;
-  const onnx::TypeProto& type = input->type();
-  if (type.has_tensor_type()) {
-    if (type.tensor_type().elem_type() != onnx::TensorProto::FLOAT) {
-      return Fail("input '" + input->name() + "' is not a float tensor (not supported)");
-    }
-    const auto& dims = type.tensor_type().shape().dim();
-    for (int i = 1; i < dims.size(); ++i) {
-      net_.input_shape_.push_back(dims[i].has_dim_value() && dims[i].dim_value() > 0
-                                      ? dims[i].dim_value()
-                                      : -1);
+    const int slot = net_.num_values_++;
+    values_[v.name()] = slot;
+    net_.inputs_.push_back(slot);
+    // The network's images: the first input's shape, without the batch.
+    if (net_.inputs_.size() > 1) continue;
+    const onnx::TypeProto& type = v.type();
+    if (type.has_tensor_type()) {
+      const auto& dims = type.tensor_type().shape().dim();
+      for (int i = 1; i < dims.size(); ++i) {
+        net_.input_shape_.push_back(dims[i].has_dim_value() && dims[i].dim_value() > 0
+                                        ? dims[i].dim_value()
+                                        : -1);
+      }
     }
   }
+  if (net_.inputs_.empty()) return Fail("a graph without an input is not supported");
   return absl::OkStatus();
 }
 
@@ -263,7 +268,9 @@ absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodePr
   if (!n.domain().empty() && n.domain() != "ai.onnx") {
     return NodeError(n, "domain '" + n.domain() + "' is not supported");
   }
-  if (n.output_size() < 1 || n.output(0).empty()) return NodeError(n, "has no output");
+  if (n.output_size() < 1 || n.output(0).empty()) {
+    return NodeError(n, "a node without its first output is not supported");
+  }
   if (op == "Constant") {
     const onnx::AttributeProto* value = Attr(n, "value", onnx::AttributeProto::TENSOR);
     torch::Tensor t;
@@ -287,17 +294,63 @@ absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodePr
   }
   const std::vector<std::string> in = Inputs(n);
   if (in.empty()) return NodeError(n, "has no input");
-  const bool all_constant =
-      std::all_of(in.begin(), in.end(), [&](const std::string& s) { return IsConstant(s); });
+  const bool all_constant = std::all_of(in.begin(), in.end(), [&](const std::string& s) {
+    return s.empty() || IsConstant(s);
+  });
   if (all_constant) {
     absl::StatusOr<bool> folded = Fold(n);
     if (!folded.ok()) return folded.status();
     if (*folded) return absl::OkStatus();
-    return NodeError(n, "is not supported on constant inputs");
+    return AddTensorOp(n);
   }
-  if (IsConstant(in[0])) {
-    return NodeError(n, "its first input '" + in[0] + "' is a constant (not supported)");
+  // The ops with a step of their own (approximable layers, trainable batch
+  // norms, pools, ...) where their inputs fit it; any other node is one
+  // tensor function (onnx_ops.cc).
+  auto constant = [&](size_t i) { return i < in.size() && !in[i].empty() && IsConstant(in[i]); };
+  auto value = [&](size_t i) { return i < in.size() && !in[i].empty() && !IsConstant(in[i]); };
+  bool own = value(0);
+  if (op == "Gemm") {
+    own = own && constant(1) && constants_.at(in[1]).dim() == 2 && Int(n, "transA", 0) == 0 &&
+          (in.size() < 3 || constant(2));
+  } else if (op == "MatMul") {
+    own = own && constant(1) && constants_.at(in[1]).dim() == 2;
+  } else if (op == "Add" || op == "Mul") {
+    own = own && in.size() == 2 &&
+          (value(1) ? op == "Add" : constants_.at(in[1]).scalar_type() == torch::kFloat);
+  } else if (op == "Reshape") {
+    own = own && constant(1) && constants_.at(in[1]).scalar_type() == torch::kLong &&
+          constants_.at(in[1]).numel() == 2 && (constants_.at(in[1])[1].item<int64_t>() == -1 ||
+                                                constants_.at(in[1])[0].item<int64_t>() <= 1);
+  } else if (op == "Concat") {
+    own = std::all_of(in.begin(), in.end(), [&](const std::string& s) { return !IsConstant(s); });
+  } else if (op == "Softmax") {
+    own = own && n.output(0) == g.output(0).name() && !ConsumedByNode(g, n.output(0));
+  } else if (op == "Conv") {
+    // A computed weight, or a 3-D one: an exact convolution (onnx_ops.cc).
+    own = own && constant(1) && (in.size() < 3 || constant(2)) &&
+          constants_.at(in[1]).dim() <= 4;
+  } else if (op == "BatchNormalization") {
+    own = own && in.size() == 5 && constant(1) && constant(2) && constant(3) && constant(4);
+  } else if (op == "Clip") {
+    own = own && (opset_ < 11 || ((!value(1)) && (!value(2)) &&
+                                  (!constant(1) || constants_.at(in[1]).numel() == 1) &&
+                                  (!constant(2) || constants_.at(in[2]).numel() == 1)));
+  } else if (op == "Pad") {
+    own = own && String(n, "mode", "constant") == "constant" &&
+          (opset_ < 11 || (constant(1) && constants_.at(in[1]).scalar_type() == torch::kLong &&
+                           in.size() <= 3 && (in.size() < 3 || !value(2))));
+  } else if (op == "Dropout") {
+    own = own && in.size() == 1 &&
+          !(n.output_size() > 1 && !n.output(1).empty() &&
+            (ConsumedByNode(g, n.output(1)) || IsGraphOutput(g, n.output(1))));
+  } else if (op == "Relu" || op == "Flatten" || op == "Identity") {
+    // As tensor functions too; their own steps are slightly cheaper.
+  } else if (op != "Conv" && op != "Clip" && op != "MaxPool" && op != "AveragePool" &&
+             op != "GlobalAveragePool" && op != "BatchNormalization" && op != "Pad" &&
+             op != "Dropout") {
+    own = false;
   }
+  if (!own) return AddTensorOp(n);
   auto step = std::make_shared<OnnxNetImpl::Step>();
   step->label = absl::StrCat("node '", NodeName(n), "' (", op, ")");
   step->in.push_back(values_.at(in[0]));
@@ -306,7 +359,14 @@ absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodePr
   else if (op == "Gemm" || op == "MatMul") s = AddLinear(n, in, step.get());
   else if (op == "Relu") step->op = Op::kRelu;
   else if (op == "Clip") s = AddClip(n, in, step.get());
-  else if (op == "MaxPool" || op == "AveragePool") s = AddPool(n, step.get());
+  else if (op == "MaxPool" || op == "AveragePool") {
+    // What the pool step does not take (3-D, SAME padding without
+    // count_include_pad, ...) runs as an exact function.
+    if (!AddPool(n, step.get()).ok() || !attr_error_.empty()) {
+      attr_error_.clear();
+      return AddTensorOp(n);
+    }
+  }
   else if (op == "GlobalAveragePool") step->op = Op::kGlobalAvgPool;
   else if (op == "BatchNormalization") s = AddBatchNorm(n, in, step.get());
   else if (op == "Add" || op == "Mul") s = AddBinary(n, in, step.get());
@@ -325,12 +385,10 @@ absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodePr
     step->op = Op::kIdentity;
   } else if (op == "Softmax") {
     return AddSoftmax(g, n, in);
-  } else {
-    return NodeError(n, "op type " + op + " is not supported");
   }
   if (!s.ok()) return s;
   if (!attr_error_.empty()) return NodeError(n, attr_error_);
-  step->out = static_cast<int>(values_.size());
+  step->out = net_.num_values_++;
   values_[n.output(0)] = step->out;
   net_.steps_.push_back(step);
   return absl::OkStatus();

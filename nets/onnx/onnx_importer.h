@@ -113,11 +113,20 @@ class OnnxImporter {
   absl::Status AddSoftmax(const onnx::GraphProto& g, const onnx::NodeProto& n,
                           const std::vector<std::string>& in);
 
+  // Every other op as one function of its inputs (onnx_ops.cc): an error
+  // naming the node for an op type or attribute it does not support.
+  absl::StatusOr<TensorFn> TensorOp(const onnx::NodeProto& n, const std::vector<std::string>& in);
+  // The node folded now when its inputs are all constants, else a step.
+  absl::Status AddTensorOp(const onnx::NodeProto& n);
+  // The value slot a step reads constant `name` from.
+  int ConstantSlot(const std::string& name);
+
   std::string label_;
   OnnxNetImpl& net_;
   int64_t opset_ = 0;
   std::map<std::string, torch::Tensor> constants_;
   std::map<std::string, int> values_;
+  std::map<std::string, int> constant_slots_;
   std::string attr_error_;
   // A final Softmax's output and input: the run's output is its input.
   std::string softmax_output_, softmax_input_;

@@ -80,8 +80,11 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
         return s.one_d ? y.squeeze(2) : y;
       }
       if (x.dim() == 2) return s.layer->forward(x);
-      // MatMul over the last dimension of a higher-rank input.
+      // MatMul over the last dimension of a higher-rank input ([N, T, D]
+      // tokens, channels-last [N, H, W, C]): one layer over N*T rows, T
+      // rows per sample in its multiplication count.
       std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+      if (x.size(0) > 0) s.layer->set_rows_per_sample(x.numel() / (x.size(0) * shape.back()));
       torch::Tensor y = s.layer->forward(x.reshape({-1, shape.back()}));
       shape.back() = y.size(1);
       return y.reshape(shape);
@@ -90,6 +93,11 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
     case Op::kClip: return torch::clamp(x, s.lo, s.hi);
     case Op::kMaxPool:
     case Op::kAvgPool: {
+      if (!x.is_floating_point()) {  // integers pooled as doubles, and back
+        std::vector<torch::Tensor> w = v;
+        w[s.in[0]] = x.to(torch::kDouble);
+        return Eval(s, w, training).to(x.scalar_type());
+      }
       if (s.one_d) x = x.unsqueeze(2);
       const bool max = s.op == Op::kMaxPool;
       x = PadInput(s, x, max ? -std::numeric_limits<double>::infinity() : 0.0);
@@ -122,6 +130,7 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
       return torch::cat(parts, s.axis);
     }
     case Op::kIdentity: return x;
+    case Op::kTensorFn: break;  // Run calls it
     case Op::kPad: {
       TORCH_CHECK(static_cast<int64_t>(s.pad.size()) == 2 * x.dim(), s.label, ": pads for rank ",
                   s.pad.size() / 2, " but the input is ", Shape(x.sizes()));
@@ -133,10 +142,65 @@ torch::Tensor Eval(OnnxNetImpl::Step& s, const std::vector<torch::Tensor>& v,
 
 }  // namespace
 
-torch::Tensor OnnxNetImpl::Run(const torch::Tensor& x, bool final_softmax) {
+// A tensor-function step: its inputs, its outputs, and the multiplications
+// of an exact MatMul.
+// `batch`: the network input's first dimension (an exact MatMul's
+// multiplications are counted per sample of it, whatever its own layout).
+static void RunTensorFn(OnnxNetImpl::Step& s, std::vector<torch::Tensor>& v, int64_t batch) {
+  std::vector<torch::Tensor> in;
+  for (int i : s.in) in.push_back(i < 0 ? torch::Tensor() : v[i]);
+  std::vector<torch::Tensor> out;
+  try {
+    out = s.fn(in);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, s.label, ": ", e.what_without_backtrace());
+  }
+  TORCH_CHECK(out.size() >= 1 + s.more_out.size(), s.label, ": ", out.size(), " outputs");
+  v[s.out] = out[0];
+  for (size_t i = 0; i < s.more_out.size(); ++i) {
+    if (s.more_out[i] >= 0) v[s.more_out[i]] = out[i + 1];
+  }
+  if (!s.exact_name.empty() && in[0].dim() >= 1 && batch > 0) {
+    s.exact_opcount = out[0].numel() / batch * in[0].size(-1);
+  }
+}
+
+std::vector<torch::Tensor> OnnxNetImpl::Values(const std::vector<torch::Tensor>& inputs) {
+  TORCH_CHECK(inputs.size() == inputs_.size(), name_, " takes ", inputs_.size(), " inputs, not ",
+              inputs.size());
   std::vector<torch::Tensor> values(num_values_);
-  values[0] = x;
-  for (const std::shared_ptr<Step>& s : steps_) values[s->out] = Eval(*s, values, is_training());
+  for (size_t i = 0; i < inputs.size(); ++i) values[inputs_[i]] = inputs[i];
+  for (const auto& [slot, t] : constant_values_) values[slot] = t;
+  for (const std::shared_ptr<Step>& s : steps_) {
+    if (s->op == Op::kTensorFn) {
+      RunTensorFn(*s, values, inputs.empty() || inputs[0].dim() == 0 ? 0 : inputs[0].size(0));
+    } else {
+      values[s->out] = Eval(*s, values, is_training());
+    }
+  }
+  return values;
+}
+
+std::vector<torch::Tensor> OnnxNetImpl::RunAll(const std::vector<torch::Tensor>& inputs) {
+  std::vector<torch::Tensor> values = Values(inputs);
+  std::vector<torch::Tensor> out;
+  for (int o : outputs_) out.push_back(values[o]);
+  if (final_softmax_ && !out.empty()) {
+    out[0] = softmax_coerce_2d_
+                 ? torch::softmax(FlattenAt(out[0], softmax_axis_, "Softmax"), 1).reshape(out[0].sizes())
+                 : torch::softmax(out[0], softmax_axis_);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, int64_t>> OnnxNetImpl::exact_layers() const {
+  std::vector<std::pair<std::string, int64_t>> layers;
+  for (const std::shared_ptr<Step>& s : exact_steps_) layers.push_back({s->exact_name, s->exact_opcount});
+  return layers;
+}
+
+torch::Tensor OnnxNetImpl::Run(const torch::Tensor& x, bool final_softmax) {
+  std::vector<torch::Tensor> values = Values({x});
   torch::Tensor y = values[output_];
   if (final_softmax && final_softmax_) {
     if (softmax_coerce_2d_) {
@@ -165,6 +229,10 @@ absl::Status OnnxNetImpl::CheckData(const std::vector<int64_t>& image_shape, int
                                                    " inputs but ", data_label, " has ", images,
                                                    " images"));
   }
+  if (inputs_.size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(name_, " has ", inputs_.size(),
+                                                   " graph inputs (a network takes one)"));
+  }
   const bool was_training = is_training();
   eval();
   torch::Tensor y;
@@ -180,10 +248,13 @@ absl::Status OnnxNetImpl::CheckData(const std::vector<int64_t>& image_shape, int
                                                    FirstLine(e)));
   }
   train(was_training);
-  if (y.dim() != 2 || y.size(1) != classes) {
+  // Labels index the outputs: a network with more outputs than the data
+  // has classes (1,000 for a torchvision model) can be studied on it.
+  if (y.dim() != 2 || y.size(1) < classes) {
     return absl::InvalidArgumentError(absl::StrCat(name_, " outputs ", Shape(y.sizes()),
                                                    " for 2 images but ", data_label, " has ",
-                                                   classes, " classes (want [2, ", classes, "])"));
+                                                   classes, " classes (want [2, >= ", classes,
+                                                   "])"));
   }
   return absl::OkStatus();
 }
@@ -221,8 +292,7 @@ absl::StatusOr<torch::Tensor> ReadOnnxTensor(const std::string& path) {
     return absl::InvalidArgumentError(path + ": not an ONNX TensorProto");
   }
   absl::StatusOr<torch::Tensor> v = TensorFromProto(t, path);
-  if (!v.ok()) return v.status();
-  return v->to(torch::kFloat);
+  return v;
 }
 
 }  // namespace agnapprox

@@ -48,6 +48,15 @@ class OnnxNetImpl : public ApproxNetImpl {
   torch::Tensor forward(torch::Tensor x) override;
   // The graph's output exactly as written, a final Softmax included.
   torch::Tensor RunAsWritten(const torch::Tensor& x);
+  // Every graph input to every graph output, in the file's order (ONNX's
+  // node tests; a network proper has one of each).
+  std::vector<torch::Tensor> RunAll(const std::vector<torch::Tensor>& inputs);
+  int num_inputs() const { return static_cast<int>(inputs_.size()); }
+
+  // The multiplications that stay exact (MatMul of two activations, as in
+  // attention): each node's name and its multiplications per sample, as
+  // measured by the last forward pass (0 before one).
+  std::vector<std::pair<std::string, int64_t>> exact_layers() const;
 
   std::vector<std::pair<std::string, ApproxLayer>> approx_layers() override { return layers_; }
   TrainingSettings training_settings() const override { return settings_; }
@@ -72,12 +81,19 @@ class OnnxNetImpl : public ApproxNetImpl {
   friend class OnnxImporter;
 
   torch::Tensor Run(const torch::Tensor& x, bool final_softmax);
+  // Every value slot after a run on `inputs`.
+  std::vector<torch::Tensor> Values(const std::vector<torch::Tensor>& inputs);
 
   std::string name_;
   std::vector<int64_t> input_shape_;
   std::vector<std::shared_ptr<Step>> steps_;
   int num_values_ = 0;
-  int output_ = 0;
+  std::vector<int> inputs_;   // the graph inputs' value slots
+  std::vector<int> outputs_;  // the graph outputs' value slots
+  int output_ = 0;            // the logits: outputs_[0] before a final Softmax
+  // Constants that steps read, put in their slots before every run.
+  std::vector<std::pair<int, torch::Tensor>> constant_values_;
+  std::vector<std::shared_ptr<Step>> exact_steps_;
   bool final_softmax_ = false;
   int64_t softmax_axis_ = 1;
   bool softmax_coerce_2d_ = false;
@@ -94,7 +110,7 @@ absl::StatusOr<std::shared_ptr<OnnxNetImpl>> ImportOnnxBytes(std::string_view by
                                                              const std::string& label);
 
 // An ONNX TensorProto file (as libonnx-testdata's input_0.pb, output_0.pb)
-// as a float tensor.
+// as a tensor: floats as float, integers as int64, booleans as bool.
 absl::StatusOr<torch::Tensor> ReadOnnxTensor(const std::string& path);
 
 }  // namespace agnapprox

@@ -251,16 +251,24 @@ TEST(OnnxImport, RefusesAWeightWhoseShapeDisagreesWithTheNode) {
 
 TEST(OnnxImport, RefusesUnsupportedNodesNamingNodeAndOpType) {
   Builder b({4});
-  b.Node("Tanh", {"x"}, "y", "act");
-  ExpectRefused(b.Import(), "node 'act' (Tanh): op type Tanh is not supported");
-  Builder c({4});
-  c.Node("Relu", {"x"}, "s", "r");
-  c.Node("Softmax", {"s"}, "t", "soft");
-  c.Node("Relu", {"t"}, "y", "after");
-  ExpectRefused(c.Import(), "node 'soft' (Softmax): Softmax is supported only as");
-  Builder d({4});
-  d.Node("Mul", {"x", "x"}, "y", "square");
-  ExpectRefused(d.Import(), "Mul of two computed tensors");
+  b.Node("Hardmax", {"x"}, "y", "act");
+  ExpectRefused(b.Import(), "node 'act' (Hardmax): op type Hardmax is not supported");
+  Builder c({1, 4, 4});
+  c.Node("Resize", {"x"}, "y", "up");
+  ExpectRefused(c.Import(), "node 'up' (Resize): op type Resize is not supported");
+}
+
+// Element-wise ops on two activations, Softmax inside the graph, Tanh: run as
+// written (LibTorch's functions written out here independently).
+TEST(OnnxImport, ElementWiseOpsOnActivationsRunAsWritten) {
+  Builder b({4});
+  b.Node("Mul", {"x", "x"}, "sq", "square");
+  b.Node("Softmax", {"sq"}, "s", "soft");
+  b.Node("Tanh", {"s"}, "y", "act");
+  auto net = b.Import();
+  ASSERT_TRUE(net.ok()) << net.status();
+  const torch::Tensor x = torch::randn({3, 4});
+  ExpectClose((*net)->forward(x), torch::tanh(torch::softmax(x * x, -1)));
 }
 
 TEST(OnnxImport, CheckDataNamesBothShapes) {
@@ -276,9 +284,11 @@ TEST(OnnxImport, CheckDataNamesBothShapes) {
   EXPECT_NE(s.message().find("m.onnx takes 1x28x28 inputs but --dataset=cifar10 has 3x32x32"),
             std::string::npos)
       << s.message();
-  s = (*net)->CheckData({1, 28, 28}, 5, "--dataset=x");
+  // Fewer classes than outputs is fine (labels index the outputs); more is not.
+  EXPECT_TRUE((*net)->CheckData({1, 28, 28}, 5, "--dataset=x").ok());
+  s = (*net)->CheckData({1, 28, 28}, 12, "--dataset=x");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("outputs [2, 10] for 2 images but --dataset=x has 5 classes"),
+  EXPECT_NE(s.message().find("outputs [2, 10] for 2 images but --dataset=x has 12 classes"),
             std::string::npos)
       << s.message();
   // A symbolic input shape: the forward pass finds the mismatch.

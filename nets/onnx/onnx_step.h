@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,8 +16,12 @@ namespace agnapprox {
 
 enum class Op {
   kLayer, kRelu, kClip, kMaxPool, kAvgPool, kGlobalAvgPool, kBatchNorm,
-  kAdd, kMul, kFlatten, kReshape, kConcat, kIdentity, kPad,
+  kAdd, kMul, kFlatten, kReshape, kConcat, kIdentity, kPad, kTensorFn,
 };
+
+// A node as one function of its input tensors (onnx_ops.cc): an undefined
+// tensor stands for an absent optional input; one output per node output.
+using TensorFn = std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&)>;
 
 struct OnnxNetImpl::Step {
   Op op = Op::kIdentity;
@@ -40,6 +45,14 @@ struct OnnxNetImpl::Step {
   torch::Tensor constant;  // Add/Mul operand
   int64_t axis = 1;        // Flatten, Concat
   int64_t reshape_cols = -1;
+  // kTensorFn: the function, its inputs (`in`, -1 for an absent one) and
+  // its outputs after the first (-1 for an unused one).
+  TensorFn fn;
+  std::vector<int> more_out;
+  // A MatMul of two activations: the node's name, and its multiplications
+  // per sample (known after a forward pass).
+  std::string exact_name;
+  int64_t exact_opcount = 0;
 };
 
 // "[2, 3]".

@@ -76,11 +76,33 @@ absl::StatusOr<torch::Tensor> TensorFromProto(const onnx::TensorProto& t, const 
       if (!v.ok()) return v.status();
       return ToTensor(*v, dims, torch::kInt, torch::kLong);
     }
+    // The small integer types and booleans keep their values in int32_data
+    // (or raw bytes of their own width).
+    case onnx::TensorProto::INT8: {
+      auto v = Values<int8_t>(t, t.int32_data(), n, what);
+      if (!v.ok()) return v.status();
+      return ToTensor(*v, dims, torch::kChar, torch::kLong);
+    }
+    case onnx::TensorProto::UINT8: {
+      auto v = Values<uint8_t>(t, t.int32_data(), n, what);
+      if (!v.ok()) return v.status();
+      return ToTensor(*v, dims, torch::kByte, torch::kLong);
+    }
+    case onnx::TensorProto::INT16: {
+      auto v = Values<int16_t>(t, t.int32_data(), n, what);
+      if (!v.ok()) return v.status();
+      return ToTensor(*v, dims, torch::kShort, torch::kLong);
+    }
+    case onnx::TensorProto::BOOL: {
+      auto v = Values<uint8_t>(t, t.int32_data(), n, what);
+      if (!v.ok()) return v.status();
+      return ToTensor(*v, dims, torch::kByte, torch::kBool);
+    }
     default:
       return absl::InvalidArgumentError(absl::StrCat(
           what, ": data type ", onnx::TensorProto::DataType_Name(
                                     static_cast<onnx::TensorProto::DataType>(t.data_type())),
-          " is not supported (FLOAT, DOUBLE, INT32, INT64 are)"));
+          " is not supported (FLOAT, DOUBLE, INT8, UINT8, INT16, INT32, INT64, BOOL are)"));
   }
 }
 

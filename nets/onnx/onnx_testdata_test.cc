@@ -23,7 +23,8 @@ constexpr char kRoot[] = "/usr/share/libonnx-testdata/data/pytorch-converted";
 // Every case whose ops the importer supports. A case missing from here that
 // starts to pass, or one listed that stops, fails the test.
 const std::vector<std::string> kSupported = {
-    "test_AvgPool2d", "test_AvgPool2d_stride",
+    "test_AvgPool1d", "test_AvgPool1d_stride", "test_AvgPool2d", "test_AvgPool2d_stride",
+    "test_AvgPool3d", "test_AvgPool3d_stride", "test_AvgPool3d_stride1_pad0_gpu_input",
     "test_BatchNorm1d_3d_input_eval", "test_BatchNorm2d_eval", "test_BatchNorm2d_momentum_eval",
     "test_BatchNorm3d_eval", "test_BatchNorm3d_momentum_eval", "test_ConstantPad2d",
     "test_Conv1d", "test_Conv1d_dilated", "test_Conv1d_groups", "test_Conv1d_pad1",
@@ -31,12 +32,19 @@ const std::vector<std::string> kSupported = {
     "test_Conv2d", "test_Conv2d_depthwise", "test_Conv2d_depthwise_padded",
     "test_Conv2d_depthwise_strided", "test_Conv2d_depthwise_with_multiplier",
     "test_Conv2d_dilated", "test_Conv2d_groups", "test_Conv2d_groups_thnn", "test_Conv2d_no_bias",
-    "test_Conv2d_padding", "test_Conv2d_strided",
-    "test_Linear", "test_Linear_no_bias",
+    "test_Conv2d_padding", "test_Conv2d_strided", "test_Conv3d", "test_Conv3d_dilated",
+    "test_Conv3d_dilated_strided", "test_Conv3d_groups", "test_Conv3d_no_bias",
+    "test_Conv3d_stride", "test_Conv3d_stride_padding", "test_ELU", "test_Embedding",
+    "test_Embedding_sparse", "test_GLU", "test_GLU_dim", "test_LeakyReLU",
+    "test_LeakyReLU_with_negval", "test_Linear", "test_Linear_no_bias", "test_LogSoftmax",
     "test_MaxPool1d", "test_MaxPool1d_stride", "test_MaxPool1d_stride_padding_dilation",
-    "test_MaxPool2d", "test_MaxPool2d_stride_padding_dilation",
-    "test_ReLU", "test_Softmax", "test_ZeroPad2d", "test_softmax_functional_dim3",
-    "test_softmax_lastdim",
+    "test_MaxPool2d", "test_MaxPool2d_stride_padding_dilation", "test_MaxPool3d",
+    "test_MaxPool3d_stride", "test_MaxPool3d_stride_padding", "test_PReLU_1d",
+    "test_PReLU_1d_multiparam", "test_PReLU_2d", "test_PReLU_2d_multiparam", "test_PReLU_3d",
+    "test_PReLU_3d_multiparam", "test_PixelShuffle", "test_PoissonNLLLLoss_no_reduce",
+    "test_ReLU", "test_SELU", "test_Sigmoid", "test_Softmax", "test_Softmin", "test_Softplus",
+    "test_Softsign", "test_Tanh", "test_ZeroPad2d", "test_log_softmax_dim3",
+    "test_log_softmax_lastdim", "test_softmax_functional_dim3", "test_softmax_lastdim",
 };
 
 TEST(OnnxTestdata, EverySupportedCaseMatchesItsReferenceOutput) {
