@@ -88,7 +88,7 @@ torch::Tensor CachedEvaluator::Run(Pass pass) {
   for (int64_t start = 0, i = 0; start < images_.size(); start += b, ++i) {
     batch_ = i;
     dirty_ = false;
-    logits.push_back(net_.forward(images_.images.slice(0, start, std::min(start + b, images_.size()))));
+    logits.push_back(net_.forward(images_.Images(start, std::min(start + b, images_.size()))));
   }
   pass_ = Pass::kPlain;
   return logits.empty() ? torch::empty({0}) : torch::cat(logits);

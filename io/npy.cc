@@ -334,6 +334,38 @@ Result WithMappedFile(const std::string& path, Use use) {
 
 }  // namespace
 
+absl::StatusOr<std::shared_ptr<const MappedNpy>> MappedNpy::Open(const std::string& path) {
+  absl::StatusOr<long long> size = RegularFileSize(path);
+  if (!size.ok()) return size.status();
+  if (*size == 0) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  }
+  void* data = mmap(nullptr, *size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (data == MAP_FAILED) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot map: ", std::strerror(errno)));
+  }
+  std::shared_ptr<MappedNpy> m(new MappedNpy());
+  m->path_ = path;
+  m->map_ = data;
+  m->map_size_ = static_cast<size_t>(*size);
+  absl::StatusOr<Header> h =
+      ParseHeader(absl::string_view(static_cast<const char*>(data), m->map_size_), path);
+  if (!h.ok()) return h.status();
+  m->type_ = h->info.type;
+  m->shape_ = h->shape;
+  m->fortran_order_ = h->fortran_order;
+  m->swap_ = h->swap;
+  m->data_ = h->data;
+  return std::shared_ptr<const MappedNpy>(std::move(m));
+}
+
+MappedNpy::~MappedNpy() {
+  if (map_ != nullptr) munmap(map_, map_size_);
+}
+
 bool IsIntegerType(NpyType type) {
   return type != NpyType::kFloat32 && type != NpyType::kFloat64;
 }

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,36 @@ absl::StatusOr<NpyArray> ParseNpy(absl::string_view bytes,
 
 // Reads and parses `path`; errors name `path`.
 absl::StatusOr<NpyArray> ReadNpy(const std::string& path);
+
+// A memory-mapped .npy file: its header, and its elements in place (pages
+// are read only as they are used), for data sets larger than memory.
+class MappedNpy {
+ public:
+  // Errors name `path`: a missing or unreadable file, a bad header.
+  static absl::StatusOr<std::shared_ptr<const MappedNpy>> Open(const std::string& path);
+  ~MappedNpy();
+  MappedNpy(const MappedNpy&) = delete;
+  MappedNpy& operator=(const MappedNpy&) = delete;
+
+  const std::string& path() const { return path_; }
+  NpyType type() const { return type_; }
+  const std::vector<int64_t>& shape() const { return shape_; }
+  bool fortran_order() const { return fortran_order_; }
+  // Whether the elements are in the other byte order than the host's.
+  bool byte_swapped() const { return swap_; }
+  // The first element; shape's product elements follow.
+  const char* data() const { return data_; }
+
+ private:
+  MappedNpy() = default;
+  std::string path_;
+  NpyType type_ = NpyType::kUInt8;
+  std::vector<int64_t> shape_;
+  bool fortran_order_ = false, swap_ = false;
+  const char* data_ = nullptr;
+  void* map_ = nullptr;
+  size_t map_size_ = 0;
+};
 
 // Reading in runs, for a caller that keeps a narrower copy of the values
 // (a catalog's int32 table) and should not hold a double per element too.

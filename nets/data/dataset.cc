@@ -52,9 +52,40 @@ absl::StatusOr<Dataset> LoadMnistLike(const std::string& dir, bool train) {
   return d;
 }
 
+std::vector<int64_t> Dataset::image_shape() const {
+  if (source != nullptr) return source->image_shape();
+  return std::vector<int64_t>(images.sizes().begin() + 1, images.sizes().end());
+}
+
+torch::Tensor Dataset::Images(int64_t begin, int64_t end) const {
+  if (source == nullptr) return images.slice(0, begin, end);
+  return Images(torch::arange(begin, end, torch::kLong));
+}
+
+torch::Tensor Dataset::Images(const torch::Tensor& idx, int64_t augment_seed) const {
+  if (source == nullptr) return images.index_select(0, idx);
+  const torch::Tensor at = index.defined() ? index.index_select(0, idx) : idx;
+  const torch::Tensor c = at.contiguous();
+  std::vector<int64_t> rows(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+  return source->Batch(rows, augment_seed);
+}
+
+Dataset Dataset::Select(const torch::Tensor& idx) const {
+  Dataset d;
+  d.labels = labels.index_select(0, idx);
+  if (source == nullptr) {
+    d.images = images.index_select(0, idx);
+  } else {
+    d.source = source;
+    d.index = index.defined() ? index.index_select(0, idx) : idx.clone();
+  }
+  return d;
+}
+
 Dataset Head(const Dataset& data, int64_t count) {
   const int64_t n = std::min(count, data.size());
-  return {data.images.slice(0, 0, n), data.labels.slice(0, 0, n)};
+  if (data.source == nullptr) return {data.images.slice(0, 0, n), data.labels.slice(0, 0, n)};
+  return data.Select(torch::arange(n, torch::kLong));
 }
 
 CalibrationSplit SplitCalibration(const Dataset& data, int64_t count, uint64_t seed) {
@@ -65,9 +96,8 @@ CalibrationSplit SplitCalibration(const Dataset& data, int64_t count, uint64_t s
   CalibrationSplit s;
   s.calibration_index = std::get<0>(order.slice(0, 0, count).sort());
   s.rest_index = std::get<0>(order.slice(0, count).sort());
-  s.calibration = {data.images.index_select(0, s.calibration_index),
-                   data.labels.index_select(0, s.calibration_index)};
-  s.rest = {data.images.index_select(0, s.rest_index), data.labels.index_select(0, s.rest_index)};
+  s.calibration = data.Select(s.calibration_index);
+  s.rest = data.Select(s.rest_index);
   return s;
 }
 

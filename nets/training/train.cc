@@ -141,7 +141,7 @@ double Evaluate(ApproxNetImpl& net, const Dataset& data, int64_t batch_size) {
   int64_t correct = 0;
   for (int64_t start = 0; start < data.size(); start += batch_size) {
     const int64_t end = std::min(start + batch_size, data.size());
-    const torch::Tensor logits = net.forward(data.images.slice(0, start, end));
+    const torch::Tensor logits = net.forward(data.Images(start, end));
     correct += logits.argmax(1).eq(data.labels.slice(0, start, end)).sum().item<int64_t>();
   }
   return data.size() == 0 ? 0.0 : static_cast<double>(correct) / data.size();
@@ -232,7 +232,10 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         optimizer.step();
         continue;
       }
-      torch::Tensor x = train.images.index_select(0, idx);
+      // A streamed set augments while it decodes (from the batch's seed).
+      torch::Tensor x = train.Images(idx, train.source != nullptr && train.source->options().augment
+                                              ? static_cast<int64_t>(batch_seed >> 1)
+                                              : -1);
       if (options.augment) x = options.augment(x, batch_seed);
       const torch::Tensor y = train.labels.index_select(0, idx);
       optimizer.zero_grad();
