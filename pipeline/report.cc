@@ -23,13 +23,11 @@ std::string SelectionSection(const proto::PipelineState& s, double test_before) 
       Escape(r.method()), r.calibration_images(), r.qat_calibration_accuracy(),
       r.chosen_calibration_accuracy(), r.chosen_relative_energy(), test_before);
   if (r.method() != "verified") return html + "</p>";
-  absl::StrAppend(&html, " Compared ", Escape(ComparisonText(r)), ".");
   absl::StrAppendFormat(&html,
-                        " Budget %g points (target %.4f); the tolerance rule's choice: %.4f at "
-                        "%.3f; %d assignments measured in %.0f s.</p>",
-                        r.accuracy_budget(), r.target_accuracy(),
-                        r.tolerance_calibration_accuracy(), r.tolerance_relative_energy(),
-                        r.measurements(), r.seconds());
+                        " Budget %g points (target %.4f); %d assignments measured in %.0f s. "
+                        "Compared %s.</p>",
+                        r.accuracy_budget(), r.target_accuracy(), r.measurements(), r.seconds(),
+                        Escape(ComparisonText(r)));
   auto points = [](const auto& list) {
     std::vector<Point> p;
     for (const proto::AssignmentPoint& a : list) {
