@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "io/file_io.h"
 #include "io/npy.h"
+#include "nets/data/batch_prefetch.h"
 #include "nets/data/open_dataset.h"
 
 namespace agnapprox {
@@ -275,6 +276,54 @@ TEST(Folder, BadFoldersAreOneLineNamingThePlace) {
     EXPECT_NE(std::string(e.what()).find(broken + "/val/a/cut.png: PNG does not decode"),
               std::string::npos)
         << e.what();
+  }
+}
+
+// Batches decoded ahead on a worker thread are the ones decoded in place,
+// in order; a bad image is reported when its batch is taken, not before.
+TEST(Prefetch, SameBatchesInOrderAndErrorsWhenTaken) {
+  const std::string dir = Fresh("npy_prefetch");
+  PutNpy(dir + "/train_images.npy", NpyType::kUInt8, {9, 20, 20, 3}, Images("nhwc", 9, 20, 20, 3));
+  PutNpy(dir + "/test_images.npy", NpyType::kUInt8, {9, 20, 20, 3}, Images("nhwc", 9, 20, 20, 3));
+  WriteLabels(dir, "train", 9);
+  WriteLabels(dir, "test", 9);
+  ImageOptions o;
+  o.image_size = 16;
+  o.resize = 0;
+  absl::StatusOr<DataSplits> d = OpenDataset("npy", dir, o);
+  ASSERT_TRUE(d.ok()) << d.status();
+  std::vector<BatchRequest> requests;
+  for (int b = 0; b < 3; ++b) {
+    requests.push_back({torch::tensor(std::vector<int64_t>{8 - b, b, 4}), 100 + b});
+  }
+  {
+    BatchPrefetch ahead(d->train, requests, 2);
+    for (const BatchRequest& r : requests) {
+      EXPECT_TRUE(torch::equal(ahead.Next(), d->train.Images(r.index, r.augment_seed)));
+    }
+  }
+  {
+    BatchPrefetch dropped(d->train, requests, 1);  // destroyed with batches not taken
+  }
+  // A folder whose second image does not decode: the first batch comes, the
+  // second names the file.
+  const std::string broken = Fresh("folder_prefetch");
+  fs::create_directories(broken + "/train/a");
+  fs::create_directories(broken + "/val/a");
+  WritePng(broken + "/train/a/0.png", 0, 16, 16);
+  ASSERT_TRUE(WriteFileAtomically(broken + "/train/a/1.png", "\x89PNG\r\n\x1a\n cut").ok());
+  WritePng(broken + "/val/a/0.png", 0, 16, 16);
+  absl::StatusOr<DataSplits> f = OpenDataset("folder", broken, o);
+  ASSERT_TRUE(f.ok()) << f.status();
+  BatchPrefetch ahead(f->train, {{torch::tensor(std::vector<int64_t>{0}), -1},
+                                 {torch::tensor(std::vector<int64_t>{1}), -1}},
+                      2);
+  EXPECT_EQ(ahead.Next().size(0), 1);
+  try {
+    ahead.Next();
+    FAIL() << "a broken image decoded";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(broken + "/train/a/1.png"), std::string::npos) << e.what();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "nets/training/train.h"
 
+#include "nets/data/batch_prefetch.h"
+
 #include "nets/training/distributed.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -201,6 +203,26 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       order = EpochOrder(n, order_seed);
     }
     double loss_sum = 0;
+    // A streamed data set's batches are decoded ahead on a worker thread:
+    // this rank's examples of every step, in order, with each step's seed.
+    std::optional<BatchPrefetch> ahead;
+    if (train.source != nullptr) {
+      std::vector<BatchRequest> requests;
+      for (int64_t b = 0; b < batches; ++b) {
+        int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
+        if (dp != nullptr) {
+          const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
+          first += offset;
+          last = first + count;
+        }
+        if (last <= first) continue;  // this rank takes part without data
+        const uint64_t batch_seed = options.seed * 1000003 + epoch * 100003 + b;
+        requests.push_back({order.slice(0, first, last),
+                            train.source->options().augment ? static_cast<int64_t>(batch_seed >> 1)
+                                                            : -1});
+      }
+      ahead.emplace(train, std::move(requests), /*capacity=*/2);
+    }
     // Data-parallel: the layers see the global batch until evaluation.
     std::optional<GlobalBatchGuard> global_batch;
     global_batch.emplace(net, dp, step);
@@ -233,9 +255,7 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
         continue;
       }
       // A streamed set augments while it decodes (from the batch's seed).
-      torch::Tensor x = train.Images(idx, train.source != nullptr && train.source->options().augment
-                                              ? static_cast<int64_t>(batch_seed >> 1)
-                                              : -1);
+      torch::Tensor x = ahead ? ahead->Next() : train.Images(idx);
       if (options.augment) x = options.augment(x, batch_seed);
       const torch::Tensor y = train.labels.index_select(0, idx);
       optimizer.zero_grad();
