@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
   double worst = 0;
   for (int64_t i = 0; i < want.size(0); ++i) {
     const double scale = want[i].abs().max().item<double>();
+    if (!(scale > 0)) {
+      std::fprintf(stderr, "error: %s: reference logits of image %lld are all zero\n", argv[3],
+                   static_cast<long long>(i));
+      return 1;
+    }
     worst = std::max(worst, (got[i] - want[i]).abs().max().item<double>() / scale);
   }
   int64_t ops = 0;

@@ -35,6 +35,12 @@ def main():
         torch.manual_seed(0)
         kwargs = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
         model = getattr(torchvision.models, name)(weights=None, **kwargs).eval()
+        # vit initialises its head to zeros: all-zero logits would make the
+        # comparison say nothing.
+        with torch.no_grad():
+            for m in model.modules():
+                if isinstance(m, torch.nn.Linear) and m.weight.abs().max() == 0:
+                    torch.nn.init.normal_(m.weight, std=0.02)
         x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(1))
         with torch.no_grad():
             logits = model(x)

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -36,7 +37,7 @@ class ZooPipeline : public testing::TestWithParam<std::string> {};
 
 TEST_P(ZooPipeline, EveryStageRunsOnAnNpyDataSet) {
   const std::string data = Dir() + "/npy";
-  std::system(("mkdir -p " + data).c_str());
+  std::filesystem::create_directories(data);
   WriteNpyData(data);
   const std::string out = Dir() + "/" + GetParam();
   const std::string cmd = Runfile("pipeline/pipeline_main") + " --model=" +
