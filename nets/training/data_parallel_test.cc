@@ -44,6 +44,33 @@ Dataset Synthetic(int64_t n, uint64_t seed) {
   return d;
 }
 
+// One epoch of a new tiny network (its parameters from `start` when given)
+// in `mode`, seed 0, batches of 64, on `dp`'s rank or (null) the ordinary
+// one-process path: its parameters, then its buffers.
+std::vector<torch::Tensor> TrainEpoch(Mode mode, const Dataset& train, const Dataset& test,
+                                      const std::vector<torch::Tensor>* start,
+                                      DataParallel* dp) {
+  auto net = std::make_shared<TinyNetImpl>();
+  if (start != nullptr) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> params = net->parameters();
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_((*start)[i]);
+  }
+  StageSettings settings;
+  settings.epochs = 1;
+  settings.lr = 0.05;
+  TrainOptions o;
+  o.batch_size = 64;
+  o.progress = false;
+  o.seed = 0;
+  o.data_parallel = dp;
+  TrainStage(*net, mode, settings, train, test, o);
+  std::vector<torch::Tensor> weights;
+  for (const torch::Tensor& p : net->parameters()) weights.push_back(p.detach().clone());
+  for (const torch::Tensor& b : net->buffers()) weights.push_back(b.detach().clone());
+  return weights;
+}
+
 // The tiny network's parameters (weights, biases, sigmas) and buffers
 // (observers) after one epoch in `mode` trained on `world` ranks, all
 // starting from `start`'s parameters on rank 0 (and random ones elsewhere:
@@ -55,26 +82,9 @@ std::vector<std::vector<torch::Tensor>> Train(int world, Mode mode, const Datase
   const std::vector<absl::Status> status = RunLoopbackRanks(
       world, [](int) { return RankOptions{{"seed", "0"}}; },
       [&](DataParallel& dp) {
-        auto net = std::make_shared<TinyNetImpl>();
-        if (dp.rank() == 0) {
-          torch::NoGradGuard no_grad;
-          std::vector<torch::Tensor> params = net->parameters();
-          for (size_t i = 0; i < params.size(); ++i) params[i].copy_(start[i]);
-        }
-        StageSettings settings;
-        settings.epochs = 1;
-        settings.lr = 0.05;
-        TrainOptions o;
-        o.batch_size = 64;
-        o.progress = false;
-        o.data_parallel = &dp;
-        TrainStage(*net, mode, settings, train, test, o);
-        for (const torch::Tensor& p : net->parameters()) {
-          weights[dp.rank()].push_back(p.detach().clone());
-        }
-        for (const torch::Tensor& b : net->buffers()) {
-          weights[dp.rank()].push_back(b.detach().clone());
-        }
+        // Rank 0 starts from `start`, the others from random weights.
+        weights[dp.rank()] =
+            TrainEpoch(mode, train, test, dp.rank() == 0 ? &start : nullptr, &dp);
         return absl::OkStatus();
       });
   for (int r = 0; r < world; ++r) EXPECT_TRUE(status[r].ok()) << "rank " << r << ": " << status[r];
@@ -85,24 +95,7 @@ std::vector<std::vector<torch::Tensor>> Train(int world, Mode mode, const Datase
 // as a user without torchrun runs it.
 std::vector<torch::Tensor> TrainAlone(Mode mode, const Dataset& train, const Dataset& test,
                                       const std::vector<torch::Tensor>& start) {
-  auto net = std::make_shared<TinyNetImpl>();
-  {
-    torch::NoGradGuard no_grad;
-    std::vector<torch::Tensor> params = net->parameters();
-    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(start[i]);
-  }
-  StageSettings settings;
-  settings.epochs = 1;
-  settings.lr = 0.05;
-  TrainOptions o;
-  o.batch_size = 64;
-  o.progress = false;
-  o.seed = 0;
-  TrainStage(*net, mode, settings, train, test, o);
-  std::vector<torch::Tensor> weights;
-  for (const torch::Tensor& p : net->parameters()) weights.push_back(p.detach().clone());
-  for (const torch::Tensor& b : net->buffers()) weights.push_back(b.detach().clone());
-  return weights;
+  return TrainEpoch(mode, train, test, &start, nullptr);
 }
 
 // A new tiny network's parameters after torch::manual_seed(seed).

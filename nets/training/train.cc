@@ -203,22 +203,34 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
       order = EpochOrder(n, order_seed);
     }
     double loss_sum = 0;
+    // Each step: its global batch's size, this rank's slice of it (data-
+    // parallel) as [first, last) of the epoch's order, and its seed
+    // (augmentation and, data-parallel, the noise).
+    struct Slice {
+      int64_t global, offset, first, last;
+      uint64_t seed;
+    };
+    std::vector<Slice> slices;
+    for (int64_t b = 0; b < batches; ++b) {
+      const int64_t begin = b * options.batch_size, end = std::min(n, begin + options.batch_size);
+      Slice s{end - begin, 0, begin, end, options.seed * 1000003 + epoch * 100003 + b};
+      if (dp != nullptr) {
+        const auto [offset, count] = SliceOfBatch(end - begin, dp->rank(), dp->world_size());
+        s.offset = offset;
+        s.first = begin + offset;
+        s.last = s.first + count;
+      }
+      slices.push_back(s);
+    }
     // A streamed data set's batches are decoded ahead on a worker thread:
     // this rank's examples of every step, in order, with each step's seed.
     std::optional<BatchPrefetch> ahead;
     if (train.source != nullptr) {
       std::vector<BatchRequest> requests;
-      for (int64_t b = 0; b < batches; ++b) {
-        int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
-        if (dp != nullptr) {
-          const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
-          first += offset;
-          last = first + count;
-        }
-        if (last <= first) continue;  // this rank takes part without data
-        const uint64_t batch_seed = options.seed * 1000003 + epoch * 100003 + b;
-        requests.push_back({order.slice(0, first, last),
-                            train.source->options().augment ? static_cast<int64_t>(batch_seed >> 1)
+      for (const Slice& s : slices) {
+        if (s.last <= s.first) continue;  // this rank takes part without data
+        requests.push_back({order.slice(0, s.first, s.last),
+                            train.source->options().augment ? static_cast<int64_t>(s.seed >> 1)
                                                             : -1});
       }
       ahead.emplace(train, std::move(requests), /*capacity=*/2);
@@ -227,16 +239,12 @@ std::vector<EpochResult> TrainStage(ApproxNetImpl& net, Mode mode,
     std::optional<GlobalBatchGuard> global_batch;
     global_batch.emplace(net, dp, step);
     for (int64_t b = 0; b < batches; ++b) {
-      int64_t first = b * options.batch_size, last = std::min(n, (b + 1) * options.batch_size);
-      // The step's seed: augmentation and, data-parallel, the noise.
-      const uint64_t batch_seed = options.seed * 1000003 + epoch * 100003 + b;
+      const int64_t first = slices[b].first, last = slices[b].last;
+      const uint64_t batch_seed = slices[b].seed;
       if (dp != nullptr) {
-        const auto [offset, count] = SliceOfBatch(last - first, dp->rank(), dp->world_size());
-        step->global = last - first;
-        step->offset = offset;
+        step->global = slices[b].global;
+        step->offset = slices[b].offset;
         step->seed = batch_seed;
-        first += offset;
-        last = first + count;
       }
       const torch::Tensor idx = order.slice(0, first, last);
       // Ranks with examples in this step (buffers are averaged over them).
