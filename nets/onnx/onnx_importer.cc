@@ -7,7 +7,6 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "io/exception_text.h"
 #include "nets/onnx/onnx_importer.h"
 #include "nets/onnx/onnx_tensor.h"
 
@@ -186,82 +185,6 @@ std::vector<std::string> OnnxImporter::Inputs(const onnx::NodeProto& n) {
   return in;
 }
 
-absl::StatusOr<std::vector<int64_t>> OnnxImporter::Axes(const onnx::NodeProto& n) {
-  if (opset_ < 13) return Ints(n, "axes", {});
-  std::vector<std::string> in = Inputs(n);
-  if (in.size() < 2) return std::vector<int64_t>{};
-  const torch::Tensor& t = constants_.at(in[1]);
-  if (t.scalar_type() != torch::kLong) return NodeError(n, "axes must be int64");
-  return Int64s(t);
-}
-
-absl::StatusOr<bool> OnnxImporter::Fold(const onnx::NodeProto& n) {
-  const std::string& op = n.op_type();
-  std::vector<std::string> names = Inputs(n);
-  std::vector<torch::Tensor> in;
-  for (const std::string& s : names) in.push_back(constants_.at(s));
-  torch::Tensor y;
-  try {
-    if (op == "Identity" || op == "Dropout") {
-      y = in.at(0);
-    } else if (op == "Transpose") {
-      std::vector<int64_t> perm = Ints(n, "perm", {});
-      if (perm.empty()) {
-        for (int64_t d = in.at(0).dim() - 1; d >= 0; --d) perm.push_back(d);
-      }
-      y = in.at(0).permute(perm).contiguous();
-    } else if (op == "Reshape") {
-      const torch::Tensor& shape_t = in.at(1);
-      TORCH_CHECK(shape_t.scalar_type() == torch::kLong, "shape must be int64");
-      std::vector<int64_t> shape = Int64s(shape_t);
-      for (size_t d = 0; d < shape.size(); ++d) {
-        if (shape[d] == 0 && d < static_cast<size_t>(in[0].dim())) shape[d] = in[0].size(d);
-      }
-      y = in[0].reshape(shape).contiguous();
-    } else if (op == "Flatten") {
-      y = FlattenAt(in.at(0), Int(n, "axis", 1), "Flatten");
-    } else if (op == "Unsqueeze" || op == "Squeeze") {
-      absl::StatusOr<std::vector<int64_t>> axes = Axes(n);
-      if (!axes.ok()) return axes.status();
-      y = in.at(0);
-      if (op == "Squeeze" && axes->empty()) {
-        y = y.squeeze();
-      } else {
-        const int64_t rank = y.dim() + (op == "Unsqueeze" ? axes->size() : 0);
-        std::vector<int64_t> a = *axes;
-        for (int64_t& d : a) d = d < 0 ? d + rank : d;
-        std::sort(a.begin(), a.end());
-        if (op == "Unsqueeze") {
-          for (int64_t d : a) y = y.unsqueeze(d);
-        } else {
-          for (auto it = a.rbegin(); it != a.rend(); ++it) y = y.squeeze(*it);
-        }
-      }
-    } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
-      const torch::Tensor &a = in.at(0), &b = in.at(1);
-      y = op == "Add" ? a + b : op == "Sub" ? a - b : op == "Mul" ? a * b : a / b;
-    } else if (op == "Concat") {
-      y = torch::cat(in, Int(n, "axis", 0));
-    } else if (op == "Cast") {
-      const int64_t to = Int(n, "to", 0);
-      if (to == onnx::TensorProto::FLOAT || to == onnx::TensorProto::DOUBLE) {
-        y = in.at(0).to(torch::kFloat);
-      } else if (to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32) {
-        y = in.at(0).to(torch::kLong);
-      } else {
-        return NodeError(n, absl::StrCat("cast to type ", to, " is not supported"));
-      }
-    } else {
-      return false;
-    }
-  } catch (const std::exception& e) {
-    return NodeError(n, FirstLine(e));
-  }
-  if (!attr_error_.empty()) return NodeError(n, attr_error_);
-  constants_[n.output(0)] = y;
-  return true;
-}
-
 absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodeProto& n) {
   attr_error_.clear();
   const std::string& op = n.op_type();
@@ -297,12 +220,7 @@ absl::Status OnnxImporter::AddNode(const onnx::GraphProto& g, const onnx::NodePr
   const bool all_constant = std::all_of(in.begin(), in.end(), [&](const std::string& s) {
     return s.empty() || IsConstant(s);
   });
-  if (all_constant) {
-    absl::StatusOr<bool> folded = Fold(n);
-    if (!folded.ok()) return folded.status();
-    if (*folded) return absl::OkStatus();
-    return AddTensorOp(n);
-  }
+  if (all_constant) return AddTensorOp(n);  // folded now
   // The ops with a step of their own (approximable layers, trainable batch
   // norms, pools, ...) where their inputs fit it; any other node is one
   // tensor function (onnx_ops.cc).

@@ -50,13 +50,6 @@ class OnnxImporter {
   bool IsConstant(const std::string& name) const { return constants_.count(name) > 0; }
   // The node's non-empty inputs.
   static std::vector<std::string> Inputs(const onnx::NodeProto& n);
-  // Axes of Squeeze/Unsqueeze: attribute before opset 13, input after.
-  absl::StatusOr<std::vector<int64_t>> Axes(const onnx::NodeProto& n);
-
-  // A node whose inputs are all constants, evaluated now. Returns false
-  // (and no error) when the op is not one that folds.
-  absl::StatusOr<bool> Fold(const onnx::NodeProto& n);
-
   absl::Status AddNode(const onnx::GraphProto& g, const onnx::NodeProto& n);
 
   static bool ConsumedByNode(const onnx::GraphProto& g, const std::string& value);
